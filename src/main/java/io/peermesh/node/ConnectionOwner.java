@@ -1,0 +1,31 @@
+package io.peermesh.node;
+
+import io.peermesh.wire.Message;
+
+/** What a {@link PeerConnection} asks of the node that owns it. Called on the node's event loop. */
+interface ConnectionOwner {
+
+    /** Decides on the peer's hello (for a dialer: on the listener's answer). */
+    Admission admit(PeerConnection connection, Message.Hello hello);
+
+    /** The handshake completed and was accepted; the connection is now ESTABLISHED. */
+    void established(PeerConnection connection, Admission admission);
+
+    /** The listener refused our hello (only outbound connections receive this). */
+    void refusedByPeer(PeerConnection connection, Message.Reject reject);
+
+    /** A message after the handshake that the connection does not handle itself (getaddr, addr, bye, ...). */
+    void onMessage(PeerConnection connection, Message message);
+
+    /** The socket closed, for whatever reason; called exactly once per connection. */
+    void closed(PeerConnection connection);
+
+    NodeObserver observer();
+
+    NodeClock clock();
+
+    io.vertx.core.Vertx vertx();
+
+    /** Our own hello, sent first by a dialer and as the answer by a listener. */
+    Message.Hello ownHello();
+}

@@ -1,0 +1,20 @@
+package io.peermesh.node;
+
+/** Outcome of one TCP dial, as {@code p2p_dials_total{result}}. */
+public enum DialResult {
+    OK("ok"),
+    REFUSED("refused"),
+    TIMEOUT("timeout"),
+    /** Name resolution failed, host unreachable, or any other error. */
+    ERROR("error");
+
+    private final String label;
+
+    DialResult(String label) {
+        this.label = label;
+    }
+
+    public String label() {
+        return label;
+    }
+}

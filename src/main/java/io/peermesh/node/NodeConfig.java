@@ -1,0 +1,150 @@
+package io.peermesh.node;
+
+import io.peermesh.wire.HostPort;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Everything a node needs to know, as one validated value. Build it with {@link #builder()};
+ * {@link Builder#build()} fails with a message that names the {@code p2p.*} key to change, so the
+ * Quarkus adapter can pass user config straight through and a bad value stops the start.
+ *
+ * @param host             address the peer server binds to ({@code p2p.host})
+ * @param port             peer port, 0 for an ephemeral one ({@code p2p.port})
+ * @param advertise        address announced in hello; null to derive it from the bound address
+ * @param bootstrap        addresses dialled at start and re-dialled with backoff
+ * @param network          mesh name; hellos from another network are refused
+ * @param pingInterval     time between pings to each peer
+ * @param pingTimeout      a ping unanswered this long drops the peer
+ * @param handshakeTimeout a connection without a completed handshake this long is closed
+ * @param connectTimeout   a TCP connect that takes longer counts as a timed-out dial
+ * @param dialBackoffMin   first re-dial delay; doubles per failure (with jitter)
+ * @param dialBackoffMax   cap of the re-dial delay
+ * @param maxFrameBytes    longest accepted line, without its newline
+ * @param minPeers         handshaked peers needed to be ready
+ * @param internalPingTimer true: the node schedules its own pings; false: an external scheduler
+ *                         calls {@link PeerNode#pingRound()} (the Quarkus {@code @Scheduled} bean)
+ */
+public record NodeConfig(
+        String host,
+        int port,
+        HostPort advertise,
+        List<HostPort> bootstrap,
+        String network,
+        Duration pingInterval,
+        Duration pingTimeout,
+        Duration handshakeTimeout,
+        Duration connectTimeout,
+        Duration dialBackoffMin,
+        Duration dialBackoffMax,
+        int maxFrameBytes,
+        int minPeers,
+        boolean internalPingTimer) {
+
+    public static final int PROTOCOL_VERSION = 1;
+    public static final int DEFAULT_PORT = 5999;
+    private static final Pattern NETWORK = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    public NodeConfig {
+        bootstrap = List.copyOf(bootstrap);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder preloaded with this config's values. */
+    public Builder toBuilder() {
+        return new Builder().host(host).port(port).advertise(advertise).bootstrap(bootstrap).network(network)
+                .pingInterval(pingInterval).pingTimeout(pingTimeout).handshakeTimeout(handshakeTimeout)
+                .connectTimeout(connectTimeout).dialBackoff(dialBackoffMin, dialBackoffMax)
+                .maxFrameBytes(maxFrameBytes).minPeers(minPeers).internalPingTimer(internalPingTimer);
+    }
+
+    /** Mutable builder with the documented defaults. */
+    public static final class Builder {
+        private String host = "0.0.0.0";
+        private int port = DEFAULT_PORT;
+        private HostPort advertise;
+        private List<HostPort> bootstrap = new ArrayList<>();
+        private String network = "peermesh";
+        private Duration pingInterval = Duration.ofSeconds(2);
+        private Duration pingTimeout = Duration.ofSeconds(6);
+        private Duration handshakeTimeout = Duration.ofSeconds(5);
+        private Duration connectTimeout = Duration.ofSeconds(3);
+        private Duration dialBackoffMin = Duration.ofSeconds(1);
+        private Duration dialBackoffMax = Duration.ofSeconds(30);
+        private int maxFrameBytes = 64 * 1024;
+        private int minPeers = 1;
+        private boolean internalPingTimer = true;
+
+        public Builder host(String v) { host = v; return this; }
+        public Builder port(int v) { port = v; return this; }
+        public Builder advertise(HostPort v) { advertise = v; return this; }
+        public Builder bootstrap(List<HostPort> v) { bootstrap = new ArrayList<>(v); return this; }
+        public Builder addBootstrap(HostPort v) { bootstrap.add(v); return this; }
+        public Builder network(String v) { network = v; return this; }
+        public Builder pingInterval(Duration v) { pingInterval = v; return this; }
+        public Builder pingTimeout(Duration v) { pingTimeout = v; return this; }
+        public Builder handshakeTimeout(Duration v) { handshakeTimeout = v; return this; }
+        public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
+        public Builder dialBackoff(Duration min, Duration max) { dialBackoffMin = min; dialBackoffMax = max; return this; }
+        public Builder maxFrameBytes(int v) { maxFrameBytes = v; return this; }
+        public Builder minPeers(int v) { minPeers = v; return this; }
+        public Builder internalPingTimer(boolean v) { internalPingTimer = v; return this; }
+
+        /** Validates and builds; throws {@link IllegalArgumentException} saying what to change. */
+        public NodeConfig build() {
+            List<String> problems = new ArrayList<>();
+            if (host == null || host.isBlank()) {
+                problems.add("p2p.host must be an address to bind to, e.g. 0.0.0.0");
+            }
+            if (port < 0 || port > 65535) {
+                problems.add("p2p.port must be 0..65535 (0 picks a free port), was " + port);
+            }
+            if (network == null || !NETWORK.matcher(network).matches()) {
+                problems.add("p2p.network must be 1-64 characters of letters, digits, '.', '_' or '-', was '" + network + "'");
+            }
+            positive(problems, "p2p.ping-interval", pingInterval, Duration.ofMillis(10));
+            positive(problems, "p2p.ping-timeout", pingTimeout, Duration.ofMillis(10));
+            positive(problems, "p2p.handshake-timeout", handshakeTimeout, Duration.ofMillis(10));
+            positive(problems, "p2p.connect-timeout", connectTimeout, Duration.ofMillis(10));
+            positive(problems, "p2p.dial-backoff-min", dialBackoffMin, Duration.ofMillis(1));
+            positive(problems, "p2p.dial-backoff-max", dialBackoffMax, Duration.ofMillis(1));
+            if (pingInterval != null && pingTimeout != null && pingTimeout.compareTo(pingInterval) <= 0) {
+                problems.add("p2p.ping-timeout (" + pingTimeout + ") must be longer than p2p.ping-interval ("
+                        + pingInterval + "), or every peer would time out between two pings");
+            }
+            if (dialBackoffMin != null && dialBackoffMax != null && dialBackoffMax.compareTo(dialBackoffMin) < 0) {
+                problems.add("p2p.dial-backoff-max (" + dialBackoffMax + ") must not be shorter than p2p.dial-backoff-min ("
+                        + dialBackoffMin + ")");
+            }
+            if (maxFrameBytes < 1024 || maxFrameBytes > 16 * 1024 * 1024) {
+                problems.add("p2p.max-frame-bytes must be 1024..16777216, was " + maxFrameBytes);
+            }
+            if (minPeers < 0) {
+                problems.add("p2p.min-peers must be 0 or more, was " + minPeers);
+            }
+            if (advertise != null && Objects.equals(advertise.host(), "0.0.0.0")) {
+                problems.add("p2p.advertise must be an address peers can dial, not 0.0.0.0");
+            }
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException("Invalid peermesh configuration: " + String.join("; ", problems));
+            }
+            return new NodeConfig(host, port, advertise, bootstrap, network, pingInterval, pingTimeout,
+                    handshakeTimeout, connectTimeout, dialBackoffMin, dialBackoffMax, maxFrameBytes, minPeers,
+                    internalPingTimer);
+        }
+
+        private static void positive(List<String> problems, String key, Duration d, Duration min) {
+            if (d == null) {
+                problems.add(key + " must be set");
+            } else if (d.compareTo(min) < 0) {
+                problems.add(key + " must be at least " + min.toMillis() + "ms, was " + d);
+            }
+        }
+    }
+}

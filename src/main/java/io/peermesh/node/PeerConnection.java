@@ -1,0 +1,230 @@
+package io.peermesh.node;
+
+import io.peermesh.wire.LineFramer;
+import io.peermesh.wire.Message;
+import io.peermesh.wire.MessageCodec;
+import io.peermesh.wire.MsgType;
+import io.peermesh.wire.ProtocolError;
+import io.peermesh.wire.ProtocolViolation;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One TCP connection to a peer and its handshake state machine ({@link ConnectionState}).
+ * It frames and decodes input, runs the hello exchange, answers pings and matches pongs itself,
+ * and hands every node-level decision to its {@link ConnectionOwner}.
+ *
+ * <p>Threading: every method runs on the owning node's event loop (Vert.x delivers socket events
+ * on the context that created or accepted the socket, which is the node verticle's).
+ */
+public final class PeerConnection {
+
+    private static final Logger LOG = Logger.getLogger(PeerConnection.class.getName());
+
+    private final ConnectionOwner owner;
+    private final NetSocket socket;
+    private final Direction direction;
+    private final String remoteAddress;
+    private final DialTarget target; // the bootstrap/discovery entry this dial was for; null when inbound
+    private final LineFramer framer;
+    private final PingTracker pings = new PingTracker();
+    private final long openedAtNanos;
+
+    private ConnectionState state = ConnectionState.HANDSHAKING;
+    private long handshakeTimer = -1;
+    private Message.Hello peerHello;
+    private long establishedAtMillis;
+    private String closeReason;
+    private boolean peerSaidBye;
+
+    PeerConnection(ConnectionOwner owner, NetSocket socket, Direction direction, DialTarget target, int maxFrameBytes) {
+        this.owner = owner;
+        this.socket = socket;
+        this.direction = direction;
+        this.target = target;
+        this.remoteAddress = String.valueOf(socket.remoteAddress());
+        this.framer = new LineFramer(maxFrameBytes);
+        this.openedAtNanos = owner.clock().nanoTime();
+    }
+
+    /** Wires the socket's handlers, arms the handshake deadline and, as the dialer, sends hello. */
+    void open(long handshakeTimeoutMillis) {
+        socket.handler(this::onData);
+        socket.closeHandler(v -> onSocketClosed());
+        // An I/O error (e.g. connection reset) is followed by a close; the close handler does the work.
+        socket.exceptionHandler(e -> LOG.log(Level.FINE, () -> "connection " + remoteAddress + ": " + e));
+        handshakeTimer = owner.vertx().setTimer(handshakeTimeoutMillis, id -> onHandshakeDeadline());
+        if (direction == Direction.OUTBOUND) {
+            send(owner.ownHello());
+        }
+    }
+
+    private void onData(Buffer chunk) {
+        if (state == ConnectionState.CLOSED) {
+            return;
+        }
+        try {
+            framer.feed(chunk, this::onLine);
+        } catch (ProtocolViolation v) {
+            violation(v);
+        }
+    }
+
+    private boolean onLine(Buffer line) {
+        Message message;
+        try {
+            message = MessageCodec.decode(line);
+        } catch (ProtocolViolation v) {
+            violation(v);
+            return false;
+        }
+        owner.observer().received(message.type(), line.length() + 1);
+        if (state == ConnectionState.HANDSHAKING) {
+            onHandshakeMessage(message);
+        } else {
+            onEstablishedMessage(message);
+        }
+        return state != ConnectionState.CLOSED;
+    }
+
+    private void onHandshakeMessage(Message message) {
+        if (message instanceof Message.Hello hello) {
+            Admission admission = owner.admit(this, hello);
+            if (!admission.accepted()) {
+                owner.observer().handshake(admission.result());
+                send(new Message.Reject(admission.reason().label(), admission.detail(), owner.ownHello().nodeId()));
+                close("handshake refused: " + admission.reason().label()
+                        + (admission.detail() == null ? "" : " (" + admission.detail() + ")"));
+                return;
+            }
+            peerHello = hello;
+            if (direction == Direction.INBOUND) {
+                send(owner.ownHello());
+            }
+            state = ConnectionState.ESTABLISHED;
+            establishedAtMillis = owner.clock().currentTimeMillis();
+            cancelHandshakeTimer();
+            owner.established(this, admission);
+        } else if (message instanceof Message.Reject reject && direction == Direction.OUTBOUND) {
+            owner.refusedByPeer(this, reject);
+            close("refused by peer: " + reject.reason() + (reject.detail() == null ? "" : " (" + reject.detail() + ")"));
+        } else {
+            owner.observer().handshake(HandshakeResult.REFUSED);
+            violation(new ProtocolViolation(ProtocolError.MESSAGE_BEFORE_HANDSHAKE,
+                    message.type().label() + " before hello"));
+        }
+    }
+
+    private void onEstablishedMessage(Message message) {
+        switch (message.type()) {
+            case PING -> send(new Message.Pong(((Message.Ping) message).nonce()));
+            case PONG -> {
+                long rtt = pings.answer(((Message.Pong) message).nonce(), owner.clock().nanoTime(),
+                        owner.clock().currentTimeMillis());
+                if (rtt >= 0) {
+                    owner.observer().pingRoundTrip(rtt);
+                }
+            }
+            case HELLO -> {
+                // Tolerated when it repeats the same identity (some minimal peers greet on every
+                // connect, whichever side they are); a different identity on one socket is not.
+                if (!((Message.Hello) message).nodeId().equals(peerHello.nodeId())) {
+                    violation(new ProtocolViolation(ProtocolError.REPEATED_HELLO, "second hello with another nodeid"));
+                }
+            }
+            case BYE -> {
+                peerSaidBye = true;
+                owner.onMessage(this, message);
+            }
+            default -> owner.onMessage(this, message);
+        }
+    }
+
+    private void violation(ProtocolViolation v) {
+        owner.observer().protocolError(v.error());
+        // One line, no stack trace: bad input is expected, and the node keeps serving everyone else.
+        LOG.warning(() -> "closing " + describe() + ": protocol error " + v.error().label() + ": " + v.getMessage());
+        close("protocol error " + v.error().label());
+    }
+
+    private void onHandshakeDeadline() {
+        handshakeTimer = -1;
+        if (state == ConnectionState.HANDSHAKING) {
+            owner.observer().handshake(HandshakeResult.TIMEOUT);
+            LOG.info(() -> "closing " + describe() + ": no completed handshake within p2p.handshake-timeout");
+            close("handshake timeout");
+        }
+    }
+
+    /** Sends a ping if the peer is established; returns false if the peer is overdue and was closed. */
+    boolean pingOrExpire(long nowNanos, long timeoutNanos) {
+        if (state != ConnectionState.ESTABLISHED) {
+            return true;
+        }
+        if (pings.overdue(nowNanos, timeoutNanos)) {
+            return false;
+        }
+        String nonce = pings.start(nowNanos);
+        if (nonce != null) {
+            send(new Message.Ping(nonce));
+        }
+        return true;
+    }
+
+    /** Writes one message as one write. Ignored once closed. */
+    void send(Message message) {
+        if (state == ConnectionState.CLOSED) {
+            return;
+        }
+        Buffer line = MessageCodec.encode(message);
+        socket.write(line);
+        owner.observer().sent(message.type(), line.length());
+    }
+
+    /** Closes the socket; {@link ConnectionOwner#closed} follows from the close handler. */
+    void close(String reason) {
+        if (state == ConnectionState.CLOSED) {
+            return;
+        }
+        closeReason = reason;
+        state = ConnectionState.CLOSED;
+        cancelHandshakeTimer();
+        socket.close();
+    }
+
+    private void onSocketClosed() {
+        if (closeReason == null) {
+            closeReason = peerSaidBye ? "peer said bye" : "closed by peer";
+        }
+        state = ConnectionState.CLOSED;
+        cancelHandshakeTimer();
+        owner.closed(this);
+    }
+
+    private void cancelHandshakeTimer() {
+        if (handshakeTimer >= 0) {
+            owner.vertx().cancelTimer(handshakeTimer);
+            handshakeTimer = -1;
+        }
+    }
+
+    String describe() {
+        return direction.label() + " connection " + remoteAddress + (peerHello == null ? "" : " (node " + peerHello.nodeId() + ")");
+    }
+
+    // ---------------------------------------------------------------- read-only views
+
+    public ConnectionState state() { return state; }
+    public Direction direction() { return direction; }
+    public String remoteAddress() { return remoteAddress; }
+    DialTarget target() { return target; }
+    public Message.Hello peerHello() { return peerHello; }
+    public String nodeId() { return peerHello == null ? null : peerHello.nodeId(); }
+    public long establishedAtMillis() { return establishedAtMillis; }
+    public long openedAtNanos() { return openedAtNanos; }
+    public String closeReason() { return closeReason; }
+    public boolean peerSaidBye() { return peerSaidBye; }
+    PingTracker pings() { return pings; }
+}

@@ -1,0 +1,352 @@
+package io.peermesh.node;
+
+import io.peermesh.wire.HostPort;
+import io.peermesh.wire.Message;
+import io.peermesh.wire.RejectReason;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import java.net.BindException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * A peermesh node: a TCP peer server and a dialer on one Vert.x event loop. Deploy it as a
+ * verticle ({@link #deploy}); undeploying it says bye to every peer and closes the server, the
+ * client, every connection and every timer.
+ *
+ * <p>Threading: all state is owned by this verticle's context. Methods called from elsewhere
+ * ({@link #pingRound}, {@link #peers}, {@link #view}) hop onto it; {@link #readiness} and the peer
+ * counts are volatile snapshots readable from any thread.
+ */
+public final class PeerNode extends AbstractVerticle implements ConnectionOwner, Dialer.Host {
+
+    private static final Logger LOG = Logger.getLogger(PeerNode.class.getName());
+
+    private final NodeConfig config;
+    private final NodeClock clock;
+    private final NodeObserver observer;
+    private final String nodeId = UUID.randomUUID().toString();
+    private final PeerTable table = new PeerTable();
+    private final Set<PeerConnection> open = new HashSet<>();
+    private final long startedAtMillis;
+
+    private NetServer server;
+    private io.vertx.core.net.NetClient client;
+    private Dialer dialer;
+    private Message.Hello ownHello;
+    private long pingTimer = -1;
+    private volatile HostPort advertise;
+    private volatile boolean stopping;
+    private volatile boolean listening;
+    private volatile Readiness readiness = Readiness.STARTING;
+
+    public PeerNode(NodeConfig config, NodeClock clock, NodeObserver observer) {
+        this.config = config;
+        this.clock = clock;
+        this.observer = observer;
+        this.startedAtMillis = clock.currentTimeMillis();
+    }
+
+    /** Deploys a node on {@code vertx}; the future completes once it listens. */
+    public static Future<PeerNode> deploy(Vertx vertx, NodeConfig config, NodeClock clock, NodeObserver observer) {
+        PeerNode node = new PeerNode(config, clock, observer);
+        return vertx.deployVerticle(node).map(id -> node);
+    }
+
+    /** Undeploys the node: bye to peers, then everything it opened is closed. */
+    public Future<Void> close() {
+        String id = deploymentID();
+        return id == null || !vertx.deploymentIDs().contains(id) ? Future.succeededFuture() : vertx.undeploy(id);
+    }
+
+    @Override
+    public void start(Promise<Void> started) {
+        server = vertx.createNetServer(new NetServerOptions().setHost(config.host()).setPort(config.port())
+                .setTcpNoDelay(true).setTcpKeepAlive(true));
+        server.connectHandler(socket -> accept(socket, Direction.INBOUND, null));
+        server.listen().onComplete(ar -> {
+            if (ar.failed()) {
+                started.fail(bindFailure(ar.cause()));
+                return;
+            }
+            advertise = config.advertise() != null ? config.advertise()
+                    : AdvertiseAddress.derive(config.host(), server.actualPort());
+            ownHello = new Message.Hello(nodeId, NodeConfig.PROTOCOL_VERSION, config.network(), advertise.toString());
+            client = vertx.createNetClient(new NetClientOptions()
+                    .setConnectTimeout((int) config.connectTimeout().toMillis()).setTcpNoDelay(true).setTcpKeepAlive(true));
+            dialer = new Dialer(vertx, client,
+                    new Backoff(config.dialBackoffMin(), config.dialBackoffMax(), () -> ThreadLocalRandom.current().nextDouble()),
+                    clock, observer, this);
+            listening = true;
+            LOG.info(() -> "node " + nodeId + " listening on " + config.host() + ":" + server.actualPort()
+                    + ", advertising " + advertise + ", network " + config.network());
+            config.bootstrap().forEach(a -> dialer.offer(a, DialTarget.Source.BOOTSTRAP));
+            if (config.internalPingTimer()) {
+                pingTimer = vertx.setPeriodic(config.pingInterval().toMillis(), id -> doPingRound());
+            }
+            targetsChanged();
+            started.complete();
+        });
+    }
+
+    private Throwable bindFailure(Throwable cause) {
+        if (cause instanceof BindException || String.valueOf(cause.getMessage()).contains("in use")) {
+            return new IllegalStateException("p2p.port " + config.port() + " is already in use on " + config.host()
+                    + ": stop the process holding it or set p2p.port (env P2P_PORT) to a free port", cause);
+        }
+        return new IllegalStateException("cannot listen on p2p.host " + config.host() + ", p2p.port " + config.port()
+                + ": " + cause.getMessage(), cause);
+    }
+
+    @Override
+    public void stop(Promise<Void> stopped) {
+        stopping = true;
+        listening = false;
+        targetsChanged();
+        if (pingTimer >= 0) {
+            vertx.cancelTimer(pingTimer);
+        }
+        if (dialer != null) {
+            dialer.stop();
+        }
+        for (PeerConnection c : List.copyOf(open)) {
+            if (c.state() == ConnectionState.ESTABLISHED) {
+                c.send(new Message.Bye("shutdown"));
+            }
+            c.close("node stopping");
+        }
+        List<Future<Void>> closing = new ArrayList<>();
+        if (server != null) {
+            closing.add(server.close());
+        }
+        if (client != null) {
+            closing.add(client.close());
+        }
+        Future.join(closing).onComplete(ar -> {
+            LOG.info(() -> "node " + nodeId + " stopped");
+            stopped.complete();
+        });
+    }
+
+    private void accept(NetSocket socket, Direction direction, DialTarget target) {
+        if (stopping) {
+            socket.close();
+            return;
+        }
+        PeerConnection c = new PeerConnection(this, socket, direction, target, config.maxFrameBytes());
+        open.add(c);
+        c.open(config.handshakeTimeout().toMillis());
+    }
+
+    // ---------------------------------------------------------------- handshake decisions
+
+    @Override
+    public Admission admit(PeerConnection c, Message.Hello hello) {
+        String peer = hello.nodeId();
+        if (stopping) {
+            return Admission.refuse(RejectReason.SHUTTING_DOWN, HandshakeResult.REFUSED, null);
+        }
+        if (peer.equals(nodeId)) {
+            if (c.target() != null) {
+                dialer.markSelf(c.target(), "a node there answered with this node's own id");
+            }
+            return Admission.refuse(RejectReason.SELF, HandshakeResult.SELF, null);
+        }
+        if (hello.network() != null && !hello.network().equals(config.network())) {
+            return Admission.refuse(RejectReason.NETWORK_MISMATCH, HandshakeResult.REFUSED,
+                    "this node is in network '" + config.network() + "', the peer in '" + hello.network() + "'");
+        }
+        if (c.target() != null) {
+            dialer.identified(c.target(), peer);
+        }
+        PeerConnection existing = table.get(peer);
+        if (existing == null) {
+            return Admission.accept();
+        }
+        // Simultaneous dials: both ends keep the connection dialled by the smaller node id, so both
+        // close the same one. Any other second connection to a live peer is refused.
+        String preferredDialer = nodeId.compareTo(peer) < 0 ? nodeId : peer;
+        if (dialerOf(c, peer).equals(preferredDialer) && !dialerOf(existing, peer).equals(preferredDialer)) {
+            return Admission.acceptReplacing(existing);
+        }
+        return Admission.refuse(RejectReason.DUPLICATE, HandshakeResult.DUPLICATE, "already connected to " + peer);
+    }
+
+    private String dialerOf(PeerConnection c, String peer) {
+        return c.direction() == Direction.OUTBOUND ? nodeId : peer;
+    }
+
+    @Override
+    public void established(PeerConnection c, Admission admission) {
+        table.register(c);
+        observer.handshake(HandshakeResult.OK);
+        if (admission.replaces() != null) {
+            observer.handshake(HandshakeResult.DUPLICATE);
+            admission.replaces().close("duplicate: keeping the connection dialled by the smaller node id");
+        }
+        LOG.info(() -> "peer " + c.nodeId() + " connected (" + c.describe() + ", listens on " + c.peerHello().listen() + ")");
+        dialer.peerConnected(c.nodeId(), PeerTable.listenOf(c), c.target());
+        targetsChanged();
+    }
+
+    @Override
+    public void refusedByPeer(PeerConnection c, Message.Reject reject) {
+        RejectReason reason = RejectReason.fromWire(reject.reason());
+        DialTarget t = c.target();
+        if (reason == RejectReason.SELF) {
+            dialer.markSelf(t, "it leads back to this node (hello with its own id)");
+            return;
+        }
+        observer.handshake(reason == RejectReason.DUPLICATE ? HandshakeResult.DUPLICATE : HandshakeResult.REFUSED);
+        if (reject.nodeId() != null) {
+            dialer.identified(t, reject.nodeId());
+        }
+        if (reason != RejectReason.DUPLICATE) {
+            LOG.warning(() -> "node at " + t.address + " refused the handshake: " + reject.reason()
+                    + (reject.detail() == null ? "" : " (" + reject.detail() + ")"));
+        }
+    }
+
+    @Override
+    public void onMessage(PeerConnection c, Message message) {
+        switch (message.type()) {
+            case BYE -> {
+                LOG.info(() -> "peer " + c.nodeId() + " said bye");
+                c.close("peer said bye");
+            }
+            case GETADDR -> c.send(new Message.Addr(knownAddresses(c), 0));
+            case REJECT -> c.close("peer refused: " + ((Message.Reject) message).reason());
+            default -> {
+                // addr is consumed by discovery; unknown types are counted (received{msgtype="unknown"}) and ignored
+            }
+        }
+    }
+
+    /** Listening addresses of established peers other than the asker, as an addr answer. */
+    private List<Message.AddrEntry> knownAddresses(PeerConnection asker) {
+        List<Message.AddrEntry> out = new ArrayList<>();
+        for (PeerConnection c : table.connections()) {
+            if (c != asker && c.peerHello().listen() != null && out.size() < 1000) {
+                out.add(new Message.AddrEntry(c.nodeId(), c.peerHello().listen()));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void closed(PeerConnection c) {
+        open.remove(c);
+        if (table.removeIfRegistered(c)) {
+            LOG.info(() -> "peer " + c.nodeId() + " disconnected: " + c.closeReason());
+            dialer.peerLost(c.nodeId(), c.peerSaidBye());
+            if (table.size() < config.minPeers()) {
+                dialer.reviveDepartedBootstrap();
+            }
+        } else if (c.target() != null && c.state() != ConnectionState.ESTABLISHED && c.peerHello() == null && !stopping) {
+            dialer.handshakeFailed(c.target(), c.closeReason());
+        }
+        targetsChanged();
+    }
+
+    // ---------------------------------------------------------------- pings
+
+    /** Pings every peer and drops those overdue; safe to call from any thread. */
+    public void pingRound() {
+        onLoop(this::doPingRound);
+    }
+
+    private void doPingRound() {
+        if (stopping) {
+            return;
+        }
+        long now = clock.nanoTime();
+        long timeout = config.pingTimeout().toNanos();
+        for (PeerConnection c : table.connections()) {
+            if (!c.pingOrExpire(now, timeout)) {
+                observer.peerTimedOut();
+                LOG.warning(() -> "peer " + c.nodeId() + " timed out: no pong within p2p.ping-timeout " + config.pingTimeout());
+                c.close("ping timeout");
+            }
+        }
+    }
+
+    private void onLoop(Runnable action) {
+        if (context == null) {
+            return;
+        }
+        if (context.isEventLoopContext() && Vertx.currentContext() == context) {
+            action.run();
+        } else {
+            context.runOnContext(v -> action.run());
+        }
+    }
+
+    private <T> Future<T> onLoop(Supplier<T> supplier) {
+        if (context == null) {
+            return Future.failedFuture("node not started");
+        }
+        Promise<T> p = Promise.promise();
+        context.runOnContext(v -> p.complete(supplier.get()));
+        return p.future();
+    }
+
+    // ---------------------------------------------------------------- views
+
+    public Future<List<PeerView>> peers() {
+        return onLoop(() -> table.connections().stream().map(PeerViews::of).toList());
+    }
+
+    public Future<List<TargetStatus>> targets() {
+        return onLoop(() -> dialer == null ? List.<TargetStatus>of() : dialer.status());
+    }
+
+    public NodeView view() {
+        Readiness r = readiness;
+        return new NodeView(nodeId, advertise == null ? null : advertise.toString(), config.host() + ":" + port(),
+                config.network(), NodeConfig.PROTOCOL_VERSION, table.size(), config.minPeers(), r.ready(),
+                Instant.ofEpochMilli(startedAtMillis).toString());
+    }
+
+    @Override
+    public void targetsChanged() {
+        readiness = ReadinessReport.of(listening, stopping, table.size(), config, dialer == null ? List.of() : dialer.status());
+    }
+
+    public Readiness readiness() { return readiness; }
+    public String nodeId() { return nodeId; }
+    public NodeConfig nodeConfig() { return config; }
+    public boolean isListening() { return listening; }
+    public int peerCount() { return table.size(); }
+    public int peerCount(Direction d) { return table.count(d); }
+    public HostPort advertised() { return advertise; }
+    public int port() { return server == null ? config.port() : server.actualPort(); }
+    /** Connections open (handshaking or established) and re-dial timers pending: both 0 after close. */
+    int openConnections() { return open.size(); }
+    int pendingDialTimers() { return dialer == null ? 0 : dialer.pendingTimers(); }
+    boolean pingTimerActive() { return pingTimer >= 0 && !stopping; }
+
+    // ---------------------------------------------------------------- ConnectionOwner / Dialer.Host
+
+    @Override public NodeObserver observer() { return observer; }
+    @Override public NodeClock clock() { return clock; }
+    @Override public Vertx vertx() { return vertx; }
+    @Override public Message.Hello ownHello() { return ownHello; }
+    @Override public boolean stopping() { return stopping; }
+    @Override public boolean isConnected(String peer) { return table.get(peer) != null; }
+    @Override public String connectedNodeAt(HostPort listen) { return table.nodeIdListeningAt(listen); }
+    @Override public HostPort advertise() { return advertise; }
+    @Override public void dialed(NetSocket socket, DialTarget target) { accept(socket, Direction.OUTBOUND, target); }
+}

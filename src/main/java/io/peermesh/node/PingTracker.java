@@ -1,0 +1,94 @@
+package io.peermesh.node;
+
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Pings in flight to one peer, and the round trips measured from their pongs.
+ *
+ * <p>A peer is overdue when its oldest unanswered ping is older than the ping timeout: that is
+ * exactly "has not answered within p2p.ping-timeout", whatever the ping interval. A pong answers
+ * the ping with the same nonce and every older one; a pong without nonce (the original design)
+ * answers the oldest. At most {@value #MAX_IN_FLIGHT} pings are tracked; none is sent beyond that.
+ *
+ * <p>Not thread safe: owned by the connection's event loop.
+ */
+final class PingTracker {
+
+    static final int MAX_IN_FLIGHT = 32;
+    // Weight of a new sample in the smoothed RTT, as TCP's SRTT (RFC 6298: alpha = 1/8).
+    private static final double SMOOTHING = 0.125;
+
+    private final String[] nonces = new String[MAX_IN_FLIGHT];
+    private final long[] sentAt = new long[MAX_IN_FLIGHT];
+    private int head;
+    private int size;
+
+    private long lastRttNanos = -1;
+    private double smoothedRttNanos = -1;
+    private long lastPongMillis = -1;
+
+    /** Registers a ping about to be sent; returns its nonce, or null when too many are in flight. */
+    String start(long nowNanos) {
+        if (size == MAX_IN_FLIGHT) {
+            return null;
+        }
+        String nonce = Long.toHexString(ThreadLocalRandom.current().nextLong());
+        int slot = (head + size) % MAX_IN_FLIGHT;
+        nonces[slot] = nonce;
+        sentAt[slot] = nowNanos;
+        size++;
+        return nonce;
+    }
+
+    /**
+     * Matches a pong; returns the round trip in nanoseconds, or -1 when it answers no ping in flight
+     * (late, duplicate or unsolicited).
+     */
+    long answer(String nonce, long nowNanos, long nowMillis) {
+        int matched = -1;
+        if (nonce == null) {
+            matched = size > 0 ? 0 : -1;
+        } else {
+            for (int i = 0; i < size; i++) {
+                if (nonce.equals(nonces[(head + i) % MAX_IN_FLIGHT])) {
+                    matched = i;
+                    break;
+                }
+            }
+        }
+        if (matched < 0) {
+            return -1;
+        }
+        long rtt = Math.max(0, nowNanos - sentAt[(head + matched) % MAX_IN_FLIGHT]);
+        for (int i = 0; i <= matched; i++) {
+            nonces[head] = null;
+            head = (head + 1) % MAX_IN_FLIGHT;
+        }
+        size -= matched + 1;
+        lastRttNanos = rtt;
+        smoothedRttNanos = smoothedRttNanos < 0 ? rtt : smoothedRttNanos + SMOOTHING * (rtt - smoothedRttNanos);
+        lastPongMillis = nowMillis;
+        return rtt;
+    }
+
+    /** True when the oldest ping in flight has waited at least {@code timeoutNanos}. */
+    boolean overdue(long nowNanos, long timeoutNanos) {
+        return size > 0 && nowNanos - sentAt[head] >= timeoutNanos;
+    }
+
+    int inFlight() {
+        return size;
+    }
+
+    long lastRttNanos() {
+        return lastRttNanos;
+    }
+
+    double smoothedRttNanos() {
+        return smoothedRttNanos;
+    }
+
+    long lastPongMillis() {
+        return lastPongMillis;
+    }
+}

@@ -1,0 +1,82 @@
+package io.peermesh.wire;
+
+import java.util.List;
+
+/**
+ * One decoded line of wire protocol v1. The set is closed: the node handles each type in one
+ * switch over {@link #type()}.
+ */
+public sealed interface Message {
+
+    MsgType type();
+
+    /**
+     * Introduces a node. Only {@code nodeId} is required on the wire; {@code version},
+     * {@code network} and {@code listen} are null when the peer did not send them.
+     */
+    record Hello(String nodeId, Integer version, String network, String listen) implements Message {
+        public MsgType type() {
+            return MsgType.HELLO;
+        }
+    }
+
+    /** A liveness probe; {@code nonce} is null for the original design's nonce-less ping. */
+    record Ping(String nonce) implements Message {
+        public MsgType type() {
+            return MsgType.PING;
+        }
+    }
+
+    /** The answer to a ping, echoing its nonce (null when the ping had none). */
+    record Pong(String nonce) implements Message {
+        public MsgType type() {
+            return MsgType.PONG;
+        }
+    }
+
+    /** Asks the peer for the listening addresses of the peers it knows. */
+    record GetAddr() implements Message {
+        public MsgType type() {
+            return MsgType.GETADDR;
+        }
+    }
+
+    /**
+     * Listening addresses of peers. {@code invalidEntries} counts entries the codec dropped
+     * because they were malformed or beyond {@link MessageCodec#MAX_ADDR_ENTRIES}.
+     */
+    record Addr(List<AddrEntry> peers, int invalidEntries) implements Message {
+        public MsgType type() {
+            return MsgType.ADDR;
+        }
+    }
+
+    /** One {@code addr} entry: a node id and the {@code host:port} it listens on. */
+    record AddrEntry(String nodeId, String addr) {
+    }
+
+    /** Sent on graceful shutdown: drop me now and do not re-dial me. */
+    record Bye(String reason) implements Message {
+        public MsgType type() {
+            return MsgType.BYE;
+        }
+    }
+
+    /**
+     * Sent instead of a hello when a handshake is refused, just before closing. {@code reason} is
+     * one of {@link RejectReason}'s labels; {@code nodeId} is the refusing node's id (so a dialer
+     * refused as a duplicate knows which peer it already has), null when not sent.
+     */
+    record Reject(String reason, String detail, String nodeId) implements Message {
+        public MsgType type() {
+            return MsgType.REJECT;
+        }
+    }
+
+    /** A message with a {@code msgtype} this node does not know; counted and ignored. */
+    record Unknown(String msgtype) implements Message {
+        public MsgType type() {
+            return MsgType.UNKNOWN;
+        }
+    }
+}

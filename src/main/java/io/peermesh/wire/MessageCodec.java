@@ -1,0 +1,323 @@
+package io.peermesh.wire;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Decodes one line into a {@link Message} and encodes a message into one line (with its {@code \n}).
+ *
+ * <p>Decoding streams over the line with Jackson's parser instead of building a tree: unknown
+ * fields are skipped without being materialised, and the parser's own limits (nesting depth,
+ * number and string length) bound the work a hostile line can cause. Stateless and thread safe.
+ */
+public final class MessageCodec {
+
+    /** Entries beyond this in one {@code addr} are dropped (Bitcoin Core's limit per addr message). */
+    public static final int MAX_ADDR_ENTRIES = 1000;
+
+    private static final Pattern UUID_TEXT = Pattern.compile(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final int MAX_NETWORK_CHARS = 64;
+    private static final int MAX_TEXT_CHARS = 256;
+
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(64)
+                    .maxNumberLength(64)
+                    .maxStringLength(64 * 1024)
+                    .build())
+            .build();
+
+    private MessageCodec() {
+    }
+
+    /** True for a canonical-looking UUID string (what {@code nodeid} must be). */
+    public static boolean isUuid(String text) {
+        return text != null && text.length() == 36 && UUID_TEXT.matcher(text).matches();
+    }
+
+    public static Message decode(Buffer line) throws ProtocolViolation {
+        byte[] bytes = line.getBytes();
+        try (JsonParser p = JSON.createParser(bytes)) {
+            JsonToken first = p.nextToken();
+            if (first != JsonToken.START_OBJECT) {
+                throw new ProtocolViolation(ProtocolError.NOT_AN_OBJECT, "line is JSON " + describe(first) + ", not an object");
+            }
+            Fields f = new Fields();
+            String name;
+            while ((name = p.nextFieldName()) != null) {
+                JsonToken value = p.nextToken();
+                readField(p, name, value, f);
+            }
+            if (p.currentToken() != JsonToken.END_OBJECT) {
+                throw new ProtocolViolation(ProtocolError.INVALID_JSON, "object is not closed");
+            }
+            if (p.nextToken() != null) {
+                throw new ProtocolViolation(ProtocolError.INVALID_JSON, "data after the JSON object");
+            }
+            return build(f);
+        } catch (ProtocolViolation v) {
+            throw v;
+        } catch (IOException | RuntimeException e) {
+            // Jackson reports syntax errors, invalid UTF-8 and exceeded limits as exceptions;
+            // their first line names the problem and the offset, which is all a log line needs.
+            String message = String.valueOf(e.getMessage());
+            int nl = message.indexOf('\n');
+            throw new ProtocolViolation(ProtocolError.INVALID_JSON, nl > 0 ? message.substring(0, nl) : message);
+        }
+    }
+
+    /** Raw field values as sent; which ones matter depends on msgtype, which may come last. */
+    private static final class Fields {
+        JsonToken msgtypeToken;
+        String msgtype;
+        JsonToken nodeIdToken;
+        String nodeId;
+        JsonToken versionToken;
+        long version;
+        JsonToken networkToken;
+        String network;
+        JsonToken listenToken;
+        String listen;
+        JsonToken nonceToken;
+        String nonce;
+        String reason;
+        String detail;
+        List<Message.AddrEntry> peers;
+        int invalidPeers;
+        boolean peersNotArray;
+    }
+
+    private static void readField(JsonParser p, String name, JsonToken value, Fields f) throws IOException {
+        if ("peers".equals(name)) {
+            readPeers(p, value, f);
+            return;
+        }
+        // Containers are never a valid value for the fields below; skip them (bounded by maxNestingDepth).
+        p.skipChildren();
+        switch (name) {
+            case "msgtype" -> { f.msgtypeToken = value; f.msgtype = text(p, value); }
+            case "nodeid" -> { f.nodeIdToken = value; f.nodeId = text(p, value); }
+            case "network" -> { f.networkToken = value; f.network = text(p, value); }
+            case "listen" -> { f.listenToken = value; f.listen = text(p, value); }
+            case "nonce" -> { f.nonceToken = value; f.nonce = text(p, value); }
+            case "reason" -> f.reason = clip(text(p, value));
+            case "detail" -> f.detail = clip(text(p, value));
+            case "version" -> {
+                f.versionToken = value;
+                if (value == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+                    f.version = p.getLongValue();
+                }
+            }
+            default -> {
+                // unknown fields are ignored (protocol v1: forward compatible)
+            }
+        }
+    }
+
+    private static void readPeers(JsonParser p, JsonToken value, Fields f) throws IOException {
+        if (value != JsonToken.START_ARRAY) {
+            f.peersNotArray = value != JsonToken.VALUE_NULL;
+            p.skipChildren();
+            return;
+        }
+        f.peers = new ArrayList<>();
+        JsonToken t;
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (t == null) {
+                throw new IOException("unterminated peers array");
+            }
+            if (t != JsonToken.START_OBJECT || f.peers.size() >= MAX_ADDR_ENTRIES) {
+                f.invalidPeers++;
+                p.skipChildren();
+                continue;
+            }
+            String nodeId = null;
+            String addr = null;
+            String field;
+            while ((field = p.nextFieldName()) != null) {
+                JsonToken v = p.nextToken();
+                if ("nodeid".equals(field) && v == JsonToken.VALUE_STRING) {
+                    nodeId = p.getText();
+                } else if ("addr".equals(field) && v == JsonToken.VALUE_STRING) {
+                    addr = p.getText();
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (isUuid(nodeId) && addr != null && HostPort.parse(addr).isPresent()) {
+                f.peers.add(new Message.AddrEntry(nodeId, addr));
+            } else {
+                f.invalidPeers++;
+            }
+        }
+    }
+
+    private static Message build(Fields f) throws ProtocolViolation {
+        if (f.msgtypeToken != JsonToken.VALUE_STRING) {
+            throw new ProtocolViolation(ProtocolError.MISSING_MSGTYPE,
+                    f.msgtypeToken == null ? "no msgtype" : "msgtype is " + describe(f.msgtypeToken) + ", not a string");
+        }
+        MsgType type = MsgType.fromWire(f.msgtype);
+        return switch (type) {
+            case HELLO -> hello(f);
+            case PING -> new Message.Ping(optionalText(f.nonceToken, f.nonce, "ping nonce"));
+            case PONG -> new Message.Pong(optionalText(f.nonceToken, f.nonce, "pong nonce"));
+            case GETADDR -> new Message.GetAddr();
+            case ADDR -> {
+                if (f.peersNotArray) {
+                    throw new ProtocolViolation(ProtocolError.INVALID_MESSAGE, "addr peers is not an array");
+                }
+                yield new Message.Addr(f.peers == null ? List.of() : f.peers, f.invalidPeers);
+            }
+            case BYE -> new Message.Bye(f.reason);
+            case REJECT -> new Message.Reject(f.reason, f.detail, isUuid(f.nodeId) ? f.nodeId : null);
+            case UNKNOWN -> new Message.Unknown(clip(f.msgtype));
+        };
+    }
+
+    private static Message.Hello hello(Fields f) throws ProtocolViolation {
+        if (f.nodeIdToken != JsonToken.VALUE_STRING || !isUuid(f.nodeId)) {
+            throw new ProtocolViolation(ProtocolError.INVALID_HELLO, f.nodeIdToken == null
+                    ? "hello without nodeid" : "hello nodeid is not a UUID");
+        }
+        Integer version = null;
+        if (f.versionToken != null && f.versionToken != JsonToken.VALUE_NULL) {
+            if (f.versionToken != JsonToken.VALUE_NUMBER_INT || f.version < 1 || f.version > Integer.MAX_VALUE) {
+                throw new ProtocolViolation(ProtocolError.INVALID_HELLO, "hello version is not a positive integer");
+            }
+            version = (int) f.version;
+        }
+        String network = optionalText(f.networkToken, f.network, "hello network");
+        if (network != null && (network.isEmpty() || network.length() > MAX_NETWORK_CHARS)) {
+            throw new ProtocolViolation(ProtocolError.INVALID_HELLO, "hello network must be 1.." + MAX_NETWORK_CHARS + " characters");
+        }
+        String listen = optionalText(f.listenToken, f.listen, "hello listen");
+        if (listen != null && HostPort.parse(listen).isEmpty()) {
+            throw new ProtocolViolation(ProtocolError.INVALID_HELLO, "hello listen is not host:port");
+        }
+        return new Message.Hello(f.nodeId, version, network, listen);
+    }
+
+    private static String optionalText(JsonToken token, String text, String what) throws ProtocolViolation {
+        if (token == null || token == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (token != JsonToken.VALUE_STRING) {
+            throw new ProtocolViolation(what.startsWith("hello") ? ProtocolError.INVALID_HELLO : ProtocolError.INVALID_MESSAGE,
+                    what + " is " + describe(token) + ", not a string");
+        }
+        if (text.length() > MAX_TEXT_CHARS) {
+            throw new ProtocolViolation(what.startsWith("hello") ? ProtocolError.INVALID_HELLO : ProtocolError.INVALID_MESSAGE,
+                    what + " is longer than " + MAX_TEXT_CHARS + " characters");
+        }
+        return text;
+    }
+
+    private static String text(JsonParser p, JsonToken value) throws IOException {
+        return value == JsonToken.VALUE_STRING ? p.getText() : null;
+    }
+
+    private static String clip(String s) {
+        return s == null || s.length() <= MAX_TEXT_CHARS ? s : s.substring(0, MAX_TEXT_CHARS);
+    }
+
+    private static String describe(JsonToken t) {
+        if (t == null) {
+            return "empty";
+        }
+        return switch (t) {
+            case START_ARRAY -> "an array";
+            case VALUE_STRING -> "a string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+            case VALUE_NULL -> "null";
+            case START_OBJECT -> "an object";
+            default -> t.name();
+        };
+    }
+
+    // ---------------------------------------------------------------- encoding
+
+    /** Encodes a message as one line ending in {@code \n}, ready for a single write. */
+    public static Buffer encode(Message message) {
+        StringBuilder b = new StringBuilder(96);
+        b.append("{\"msgtype\":\"").append(message.type().label()).append('"');
+        switch (message.type()) {
+            case HELLO -> {
+                Message.Hello h = (Message.Hello) message;
+                field(b, "nodeid", h.nodeId());
+                if (h.version() != null) {
+                    b.append(",\"version\":").append(h.version().intValue());
+                }
+                field(b, "network", h.network());
+                field(b, "listen", h.listen());
+            }
+            case PING -> field(b, "nonce", ((Message.Ping) message).nonce());
+            case PONG -> field(b, "nonce", ((Message.Pong) message).nonce());
+            case ADDR -> {
+                b.append(",\"peers\":[");
+                List<Message.AddrEntry> peers = ((Message.Addr) message).peers();
+                for (int i = 0; i < peers.size(); i++) {
+                    Message.AddrEntry e = peers.get(i);
+                    b.append(i == 0 ? "{" : ",{");
+                    b.append("\"nodeid\":");
+                    quote(b, e.nodeId());
+                    b.append(",\"addr\":");
+                    quote(b, e.addr());
+                    b.append('}');
+                }
+                b.append(']');
+            }
+            case BYE -> field(b, "reason", ((Message.Bye) message).reason());
+            case REJECT -> {
+                Message.Reject r = (Message.Reject) message;
+                field(b, "reason", r.reason());
+                field(b, "detail", r.detail());
+                field(b, "nodeid", r.nodeId());
+            }
+            case GETADDR, UNKNOWN -> {
+                // no fields
+            }
+        }
+        b.append("}\n");
+        return Buffer.buffer(b.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void field(StringBuilder b, String name, String value) {
+        if (value != null) {
+            b.append(",\"").append(name).append("\":");
+            quote(b, value);
+        }
+    }
+
+    private static void quote(StringBuilder b, String s) {
+        b.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x2028 || c == 0x2029) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        b.append('"');
+    }
+}
