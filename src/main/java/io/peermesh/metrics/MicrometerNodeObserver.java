@@ -1,0 +1,146 @@
+package io.peermesh.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.peermesh.node.DialResult;
+import io.peermesh.node.Direction;
+import io.peermesh.node.HandshakeResult;
+import io.peermesh.node.NodeObserver;
+import io.peermesh.node.PeerNode;
+import io.peermesh.wire.MsgType;
+import io.peermesh.wire.ProtocolError;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Publishes a node's events as Micrometer meters ({@code p2p_*} in Prometheus). Every meter is
+ * created up front, one per label value, so the hot path is an array lookup and an increment, and
+ * so a label can only take the values of an enum: never a node id, an address or a peer's string.
+ * {@link #close()} removes every meter it registered, so a node that stops leaves no gauge behind
+ * reading its dead state.
+ *
+ * <p>Plain Micrometer, no CDI: the Quarkus adapter passes its registry, tests a simple one.
+ */
+public final class MicrometerNodeObserver implements NodeObserver, AutoCloseable {
+
+    /** RTT histogram buckets: loopback is ~0.1 ms, a cluster ~1 ms, a struggling node seconds. */
+    private static final Duration[] RTT_BUCKETS = {
+        Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000), Duration.ofMillis(1),
+        Duration.ofNanos(2_500_000), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+        Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+        Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5)};
+
+    private final MeterRegistry registry;
+    private final List<Meter> meters = new ArrayList<>();
+    private final Map<HandshakeResult, Counter> handshakes = new EnumMap<>(HandshakeResult.class);
+    private final Map<DialResult, Counter> dials = new EnumMap<>(DialResult.class);
+    private final Map<ProtocolError, Counter> protocolErrors = new EnumMap<>(ProtocolError.class);
+    private final Counter[] received = new Counter[MsgType.values().length];
+    private final Counter[] sent = new Counter[MsgType.values().length];
+    private final Counter bytesReceived;
+    private final Counter bytesSent;
+    private final Counter peerTimeouts;
+    private final Timer pingRtt;
+
+    public MicrometerNodeObserver(MeterRegistry registry) {
+        this.registry = registry;
+        for (HandshakeResult r : HandshakeResult.values()) {
+            handshakes.put(r, keep(Counter.builder("p2p.handshakes").tag("result", r.label())
+                    .description("Handshakes by outcome").register(registry)));
+        }
+        for (DialResult r : DialResult.values()) {
+            dials.put(r, keep(Counter.builder("p2p.dials").tag("result", r.label())
+                    .description("Outbound TCP dials by outcome").register(registry)));
+        }
+        for (ProtocolError e : ProtocolError.values()) {
+            protocolErrors.put(e, keep(Counter.builder("p2p.protocol.errors").tag("reason", e.label())
+                    .description("Connections closed for breaking the protocol, by reason").register(registry)));
+        }
+        for (MsgType t : MsgType.values()) {
+            received[t.ordinal()] = keep(Counter.builder("p2p.messages.received").tag("msgtype", t.label())
+                    .description("Messages received by type").register(registry));
+            sent[t.ordinal()] = keep(Counter.builder("p2p.messages.sent").tag("msgtype", t.label())
+                    .description("Messages sent by type").register(registry));
+        }
+        bytesReceived = keep(Counter.builder("p2p.bytes.received").description("Bytes of decoded lines received")
+                .register(registry));
+        bytesSent = keep(Counter.builder("p2p.bytes.sent").description("Bytes of lines written").register(registry));
+        peerTimeouts = keep(Counter.builder("p2p.peer.timeouts")
+                .description("Peers dropped for not answering a ping within p2p.ping-timeout").register(registry));
+        pingRtt = keep(Timer.builder("p2p.ping.rtt").description("Ping round-trip time")
+                .serviceLevelObjectives(RTT_BUCKETS).register(registry));
+    }
+
+    /** Adds the gauges that read the node's live state (peer counts, readiness). */
+    public MicrometerNodeObserver bindGauges(PeerNode node) {
+        for (Direction d : Direction.values()) {
+            keep(Gauge.builder("p2p.peers", node, n -> n.peerCount(d)).tag("direction", d.label())
+                    .description("Handshaked peers by who dialled").register(registry));
+        }
+        keep(Gauge.builder("p2p.ready", node, n -> n.readiness().ready() ? 1 : 0)
+                .description("1 when the node has at least p2p.min-peers peers").register(registry));
+        return this;
+    }
+
+    private <M extends Meter> M keep(M meter) {
+        meters.add(meter);
+        return meter;
+    }
+
+    @Override
+    public void dialed(DialResult result) {
+        dials.get(result).increment();
+    }
+
+    @Override
+    public void handshake(HandshakeResult result) {
+        handshakes.get(result).increment();
+    }
+
+    @Override
+    public void received(MsgType type, int bytes) {
+        received[type.ordinal()].increment();
+        bytesReceived.increment(bytes);
+    }
+
+    @Override
+    public void sent(MsgType type, int bytes) {
+        sent[type.ordinal()].increment();
+        bytesSent.increment(bytes);
+    }
+
+    @Override
+    public void pingRoundTrip(long nanos) {
+        pingRtt.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void peerTimedOut() {
+        peerTimeouts.increment();
+    }
+
+    @Override
+    public void protocolError(ProtocolError reason) {
+        protocolErrors.get(reason).increment();
+    }
+
+    /** Number of meters this binding registered and still owns. */
+    public int meterCount() {
+        return meters.size();
+    }
+
+    @Override
+    public void close() {
+        for (Meter m : meters) {
+            registry.remove(m);
+        }
+        meters.clear();
+    }
+}

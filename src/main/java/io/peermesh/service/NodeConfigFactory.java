@@ -1,0 +1,50 @@
+package io.peermesh.service;
+
+import io.peermesh.node.NodeConfig;
+import io.peermesh.wire.HostPort;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Turns the Quarkus {@link P2pConfig} into the core's {@link NodeConfig}, failing with what to change. */
+final class NodeConfigFactory {
+
+    /** The {@code @Scheduled} ping bean cannot fire more often than this. */
+    static final Duration MIN_SCHEDULED_INTERVAL = Duration.ofSeconds(1);
+
+    private NodeConfigFactory() {
+    }
+
+    static NodeConfig from(P2pConfig c) {
+        List<String> problems = new ArrayList<>();
+        List<HostPort> bootstrap = new ArrayList<>();
+        for (String entry : c.bootstrap().orElse(List.of())) {
+            String trimmed = entry.trim();
+            if (trimmed.isEmpty()) {
+                continue;
+            }
+            HostPort.parse(trimmed).ifPresentOrElse(bootstrap::add, () -> problems.add(
+                    "p2p.bootstrap entry '" + trimmed + "' is not host:port (e.g. 10.0.0.7:5999 or [::1]:5999)"));
+        }
+        HostPort advertise = null;
+        if (c.advertise().isPresent() && !c.advertise().get().isBlank()) {
+            advertise = HostPort.parse(c.advertise().get().trim()).orElse(null);
+            if (advertise == null) {
+                problems.add("p2p.advertise '" + c.advertise().get() + "' is not host:port (e.g. 10.0.0.7:5999)");
+            }
+        }
+        if (c.pingInterval().compareTo(MIN_SCHEDULED_INTERVAL) < 0) {
+            problems.add("p2p.ping-interval must be at least 1s (the scheduler's granularity), was " + c.pingInterval());
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("Invalid peermesh configuration: " + String.join("; ", problems));
+        }
+        return NodeConfig.builder()
+                .host(c.host()).port(c.port()).advertise(advertise).bootstrap(bootstrap).network(c.network())
+                .pingInterval(c.pingInterval()).pingTimeout(c.pingTimeout()).handshakeTimeout(c.handshakeTimeout())
+                .connectTimeout(c.connectTimeout()).dialBackoff(c.dialBackoffMin(), c.dialBackoffMax())
+                .maxFrameBytes(c.maxFrameBytes()).minPeers(c.minPeers())
+                .internalPingTimer(false) // PingScheduler drives the pings
+                .build();
+    }
+}

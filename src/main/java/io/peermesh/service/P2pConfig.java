@@ -1,0 +1,65 @@
+package io.peermesh.service;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The {@code p2p.*} configuration (each key also settable as {@code P2P_*} in the environment).
+ * Values are checked again as a whole by {@link io.peermesh.node.NodeConfig.Builder#build()}.
+ */
+@ConfigMapping(prefix = "p2p")
+public interface P2pConfig {
+
+    /** TCP port of the peer server; 0 picks a free one. */
+    @WithDefault("5999")
+    int port();
+
+    /** Address the peer server binds to. */
+    @WithDefault("0.0.0.0")
+    String host();
+
+    /** {@code host:port} announced to peers; default: the bind host, or this machine's first IPv4 address. */
+    Optional<String> advertise();
+
+    /** Comma-separated {@code host:port} addresses dialled at start and re-dialled with backoff. */
+    Optional<List<String>> bootstrap();
+
+    /** Mesh name; a hello from another network is refused. */
+    @WithDefault("peermesh")
+    String network();
+
+    /** Time between pings to each peer (at least 1s: the Quarkus scheduler's granularity). */
+    @WithDefault("2s")
+    Duration pingInterval();
+
+    /** A peer that leaves a ping unanswered this long is disconnected. */
+    @WithDefault("6s")
+    Duration pingTimeout();
+
+    /** A connection whose hello exchange is not done within this is closed. */
+    @WithDefault("5s")
+    Duration handshakeTimeout();
+
+    /** A TCP connect that takes longer than this fails as a timeout. */
+    @WithDefault("3s")
+    Duration connectTimeout();
+
+    /** First re-dial delay after a failure; doubles per failure, with jitter. */
+    @WithDefault("1s")
+    Duration dialBackoffMin();
+
+    /** Longest re-dial delay. */
+    @WithDefault("30s")
+    Duration dialBackoffMax();
+
+    /** Longest accepted line in bytes, without its newline. */
+    @WithDefault("65536")
+    int maxFrameBytes();
+
+    /** Handshaked peers needed for readiness. */
+    @WithDefault("1")
+    int minPeers();
+}
