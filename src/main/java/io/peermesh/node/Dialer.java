@@ -205,6 +205,9 @@ final class Dialer {
     }
 
     private void retryLater(DialTarget t, String problem) {
+        if (t.state == DialTarget.State.SELF) {
+            return; // final: an address that leads back to this node is never dialled again
+        }
         cancelTimer(t);
         t.problem = problem;
         if (host.stopping()) {

@@ -1,0 +1,34 @@
+package io.peermesh.node;
+
+import io.peermesh.wire.MsgType;
+import io.peermesh.wire.ProtocolError;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Counts what a node reports, for assertions. */
+final class CountingObserver implements NodeObserver {
+    private final Map<Object, AtomicInteger> counts = new ConcurrentHashMap<>();
+
+    private void inc(Object key) {
+        counts.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+    }
+
+    int count(Object key) {
+        AtomicInteger n = counts.get(key);
+        return n == null ? 0 : n.get();
+    }
+
+    @Override public void dialed(DialResult result) { inc(result); }
+    @Override public void handshake(HandshakeResult result) { inc(result); }
+    @Override public void received(MsgType type, int bytes) { inc("received:" + type); }
+    @Override public void sent(MsgType type, int bytes) { inc("sent:" + type); }
+    @Override public void pingRoundTrip(long nanos) { inc("rtt"); }
+    @Override public void peerTimedOut() { inc("timeout"); }
+    @Override public void protocolError(ProtocolError reason) { inc(reason); }
+
+    @Override
+    public String toString() {
+        return counts.toString();
+    }
+}

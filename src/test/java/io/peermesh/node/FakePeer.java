@@ -1,0 +1,73 @@
+package io.peermesh.node;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+
+/**
+ * A hand-driven peer on a plain blocking socket: it says exactly what a test tells it to, so
+ * tests can play minimal, silent, broken or hostile peers against a real node.
+ */
+final class FakePeer implements AutoCloseable {
+
+    final String nodeId = UUID.randomUUID().toString();
+    private final Socket socket;
+    private final BufferedReader in;
+    private final OutputStream out;
+
+    FakePeer(int port) throws IOException {
+        socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(10_000);
+        in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+        out = socket.getOutputStream();
+    }
+
+    void send(String line) throws IOException {
+        out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    void sendRaw(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
+    /** Sends the original design's minimal hello and returns the node's answer line. */
+    String handshake() throws IOException {
+        send("{\"msgtype\":\"hello\",\"nodeid\":\"" + nodeId + "\"}");
+        return readLine();
+    }
+
+    /** The next line, or null at end of stream; fails the test if nothing arrives within 10 s. */
+    String readLine() throws IOException {
+        try {
+            return in.readLine();
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("no line from the node within 10 s");
+        }
+    }
+
+    /** Reads until the node closes the connection; true if it did within 10 s. */
+    boolean closedByNode() throws IOException {
+        try {
+            while (in.readLine() != null) {
+                // drain whatever was sent before the close
+            }
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true; // connection reset
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}

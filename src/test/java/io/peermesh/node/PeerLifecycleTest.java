@@ -1,0 +1,144 @@
+package io.peermesh.node;
+
+import static io.peermesh.node.Eventually.await;
+import static io.peermesh.node.Eventually.get;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.peermesh.wire.HostPort;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Peers that dial each other at once, leave, die, go silent or come back. */
+class PeerLifecycleTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(15);
+    private final TestNodes nodes = new TestNodes();
+
+    @AfterEach
+    void closeAll() {
+        nodes.close();
+    }
+
+    @Test
+    void simultaneousDialsLeaveExactlyOneConnectionPerPairOnBothSides() throws Exception {
+        int crossed = 0;
+        for (int round = 0; round < 8; round++) {
+            int portA = PeerNodeTest.freePort();
+            int portB = PeerNodeTest.freePort();
+            // Deploy both before waiting for either, so that their dials cross.
+            CountingObserver seenA = new CountingObserver();
+            CountingObserver seenB = new CountingObserver();
+            var fa = PeerNode.deploy(nodes.vertx, TestNodes.fast().port(portA)
+                    .bootstrap(List.of(new HostPort("127.0.0.1", portB))).build(), NodeClock.SYSTEM, seenA);
+            var fb = PeerNode.deploy(nodes.vertx, TestNodes.fast().port(portB)
+                    .bootstrap(List.of(new HostPort("127.0.0.1", portA))).build(), NodeClock.SYSTEM, seenB);
+            PeerNode a = get(fa);
+            PeerNode b = get(fb);
+            try {
+                await(DEADLINE, () -> a.peerCount() == 1 && b.peerCount() == 1 && a.openConnections() == 1
+                        && b.openConnections() == 1, () -> "open " + a.openConnections() + "/" + b.openConnections());
+                // Both ends agree on which connection they kept ...
+                PeerView aSeesB = get(a.peers()).get(0);
+                PeerView bSeesA = get(b.peers()).get(0);
+                assertEquals(aSeesB.direction().equals("outbound") ? "inbound" : "outbound", bSeesA.direction());
+                // ... and when both dials got through, it is the one dialled by the smaller node id.
+                if (seenA.count(HandshakeResult.DUPLICATE) + seenB.count(HandshakeResult.DUPLICATE) > 0) {
+                    boolean aDialled = a.nodeId().compareTo(b.nodeId()) < 0;
+                    assertEquals(aDialled ? "outbound" : "inbound", aSeesB.direction(), "round " + round);
+                    crossed++;
+                }
+            } finally {
+                get(a.close());
+                get(b.close());
+            }
+        }
+        assertTrue(crossed > 0, "in 8 rounds the two dials never crossed; the tie-break went untested");
+    }
+
+    @Test
+    void aClosedNodeIsDroppedAtOnceAndNotRedialledAfterBye() {
+        CountingObserver seen = new CountingObserver();
+        PeerNode b = nodes.start(TestNodes.fast().build());
+        PeerNode a = nodes.start(TestNodes.fast().minPeers(0).bootstrap(List.of(b.advertised())).build(),
+                NodeClock.SYSTEM, seen);
+        await(DEADLINE, () -> a.peerCount() == 1, () -> "connect");
+        nodes.stop(b);
+        await(DEADLINE, () -> a.peerCount() == 0, () -> "b still listed");
+        assertTrue(get(a.targets()).get(0).state().equals("departed"), get(a.targets()).toString());
+
+        CountingObserver witness = new CountingObserver();
+        nodes.start(TestNodes.fast().bootstrap(List.of(new HostPort("127.0.0.1", b.port()))).build(), NodeClock.SYSTEM, witness);
+        await(DEADLINE, () -> witness.count(DialResult.REFUSED) >= 4, witness::toString);
+        assertEquals(1, seen.count(DialResult.OK) + seen.count(DialResult.REFUSED), "a node that said bye is not re-dialled");
+    }
+
+    @Test
+    void aRestartedNodeIsRedialledThroughBackoff() {
+        PeerNode b = nodes.start(TestNodes.fast().build());
+        int port = b.port();
+        PeerNode a = nodes.start(TestNodes.fast().bootstrap(List.of(b.advertised())).build());
+        await(DEADLINE, () -> a.peerCount() == 1, () -> "connect");
+        nodes.stop(b);
+        // a is below p2p.min-peers, so its bootstrap address is tried again, refused, with backoff.
+        await(DEADLINE, () -> get(a.targets()).get(0).failures() >= 2, () -> "targets " + get(a.targets()));
+        PeerNode b2 = nodes.start(TestNodes.fast().port(port).build());
+        await(DEADLINE, () -> a.peerCount() == 1 && get(a.peers()).get(0).nodeid().equals(b2.nodeId()),
+                () -> "a did not reconnect: " + get(a.targets()));
+    }
+
+    @Test
+    void aPeerThatClosesItsSocketIsDroppedAtOnce() throws Exception {
+        PeerNode a = nodes.start(TestNodes.fast().build());
+        try (FakePeer fake = new FakePeer(a.port())) {
+            fake.handshake();
+            await(DEADLINE, () -> a.peerCount() == 1, () -> "handshake");
+        }
+        await(DEADLINE, () -> a.peerCount() == 0, () -> "closed peer still listed");
+    }
+
+    @Test
+    void aSilentPeerIsDroppedAfterThePingTimeoutAndAnAnsweringOneIsKept() throws Exception {
+        ManualClock clock = new ManualClock();
+        CountingObserver seen = new CountingObserver();
+        PeerNode a = nodes.start(TestNodes.fast().internalPingTimer(false)
+                .pingInterval(Duration.ofSeconds(2)).pingTimeout(Duration.ofSeconds(6)).build(), clock, seen);
+        try (FakePeer silent = new FakePeer(a.port()); FakePeer answering = new FakePeer(a.port())) {
+            silent.handshake();
+            answering.handshake();
+            await(DEADLINE, () -> a.peerCount() == 2, () -> "handshakes");
+
+            for (int round = 0; round < 3; round++) { // 3 rounds 2 s apart: 4 s < 6 s timeout
+                a.pingRound();
+                assertTrue(silent.readLine().contains("\"ping\""));
+                String ping = answering.readLine();
+                String nonce = ping.replaceAll(".*\"nonce\":\"([0-9a-f]+)\".*", "$1");
+                answering.send("{\"msgtype\":\"pong\",\"nonce\":\"" + nonce + "\"}");
+                int expected = round + 1;
+                await(DEADLINE, () -> seen.count("rtt") == expected, seen::toString);
+                if (round < 2) {
+                    clock.advance(Duration.ofSeconds(2));
+                }
+            }
+            assertEquals(2, a.peerCount(), "4 s without a pong is within the 6 s timeout");
+            clock.advance(Duration.ofSeconds(2)); // the silent peer's first ping is now 6 s old
+            a.pingRound();
+            await(DEADLINE, () -> a.peerCount() == 1, () -> "silent peer not dropped");
+            assertEquals(1, seen.count("timeout"));
+            assertTrue(silent.closedByNode(), "the node closed the silent peer's socket");
+            assertEquals(answering.nodeId, get(a.peers()).get(0).nodeid());
+        }
+    }
+
+    @Test
+    void aChainOfNodesAllConnectToTheirBootstrap() {
+        List<PeerNode> chain = new java.util.ArrayList<>();
+        chain.add(nodes.start(TestNodes.fast().build()));
+        IntStream.range(1, 5).forEach(i -> chain.add(nodes.start(TestNodes.fast()
+                .bootstrap(List.of(chain.get(i - 1).advertised())).build())));
+        await(DEADLINE, () -> chain.stream().allMatch(n -> n.readiness().ready()), () -> "not all ready");
+    }
+}

@@ -1,0 +1,50 @@
+package io.peermesh.node;
+
+import io.peermesh.wire.HostPort;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Starts core nodes on one Vert.x on loopback with fast timers, and closes them all at the end. */
+final class TestNodes implements AutoCloseable {
+
+    final Vertx vertx = Vertx.vertx();
+    private final List<PeerNode> nodes = new ArrayList<>();
+
+    static NodeConfig.Builder fast() {
+        return NodeConfig.builder()
+                .host("127.0.0.1").port(0)
+                .pingInterval(Duration.ofMillis(100)).pingTimeout(Duration.ofMillis(500))
+                .handshakeTimeout(Duration.ofSeconds(2)).connectTimeout(Duration.ofSeconds(2))
+                .dialBackoff(Duration.ofMillis(20), Duration.ofMillis(200));
+    }
+
+    PeerNode start(NodeConfig config) {
+        return start(config, NodeClock.SYSTEM, NodeObserver.NONE);
+    }
+
+    PeerNode start(NodeConfig config, NodeClock clock, NodeObserver observer) {
+        PeerNode node = Eventually.get(PeerNode.deploy(vertx, config, clock, observer));
+        nodes.add(node);
+        return node;
+    }
+
+    static HostPort addr(PeerNode node) {
+        return node.advertised();
+    }
+
+    void stop(PeerNode node) {
+        Eventually.get(node.close());
+    }
+
+    @Override
+    public void close() {
+        List<Future<Void>> closing = new ArrayList<>();
+        for (PeerNode n : nodes) {
+            closing.add(n.close());
+        }
+        Eventually.get(Future.join(closing).transform(ar -> vertx.close()));
+    }
+}
