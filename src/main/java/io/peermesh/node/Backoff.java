@@ -24,7 +24,7 @@ public final class Backoff {
     public long delayMillis(int failures) {
         long ceiling = minMillis;
         for (int i = 0; i < failures && ceiling < maxMillis; i++) {
-            ceiling *= 2;
+            ceiling = ceiling > maxMillis / 2 ? maxMillis : ceiling * 2;
         }
         ceiling = Math.min(ceiling, maxMillis);
         long half = ceiling / 2;

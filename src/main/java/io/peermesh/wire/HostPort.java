@@ -49,7 +49,7 @@ public record HostPort(String host, int port) {
                 return Optional.empty();
             }
         }
-        if (portText.isEmpty() || portText.length() > 5 || !portText.chars().allMatch(Character::isDigit)) {
+        if (portText.isEmpty() || portText.length() > 5 || !portText.chars().allMatch(c -> c >= '0' && c <= '9')) {
             return Optional.empty();
         }
         int port = Integer.parseInt(portText);

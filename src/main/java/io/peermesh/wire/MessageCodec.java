@@ -6,6 +6,10 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,10 +49,16 @@ public final class MessageCodec {
     }
 
     public static Message decode(Buffer line) throws ProtocolViolation {
-        byte[] bytes = line.getBytes();
-        try (JsonParser p = JSON.createParser(bytes)) {
+        char[] text = strictUtf8(line);
+        try (JsonParser p = JSON.createParser(text)) {
             JsonToken first = p.nextToken();
             if (first != JsonToken.START_OBJECT) {
+                // Only well-formed JSON is "not an object"; broken input stays invalid_json.
+                p.skipChildren();
+                p.finishToken();
+                if (p.nextToken() != null) {
+                    throw new ProtocolViolation(ProtocolError.INVALID_JSON, "data after the JSON value");
+                }
                 throw new ProtocolViolation(ProtocolError.NOT_AN_OBJECT, "line is JSON " + describe(first) + ", not an object");
             }
             Fields f = new Fields();
@@ -72,6 +82,24 @@ public final class MessageCodec {
             String message = String.valueOf(e.getMessage());
             int nl = message.indexOf('\n');
             throw new ProtocolViolation(ProtocolError.INVALID_JSON, nl > 0 ? message.substring(0, nl) : message);
+        }
+    }
+
+    /**
+     * Decodes the line as UTF-8, refusing overlong forms, surrogates and code points past U+10FFFF
+     * (Jackson's byte parser guesses encodings and lets some of these through).
+     */
+    private static char[] strictUtf8(Buffer line) throws ProtocolViolation {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        try {
+            CharBuffer chars = decoder.decode(line.getByteBuf().nioBuffer());
+            char[] out = new char[chars.remaining()];
+            chars.get(out);
+            return out;
+        } catch (CharacterCodingException e) {
+            throw new ProtocolViolation(ProtocolError.INVALID_JSON, "line is not valid UTF-8");
         }
     }
 

@@ -33,6 +33,6 @@ public enum MsgType {
 
     /** The known type for a wire value, or {@link #UNKNOWN}; never null. */
     public static MsgType fromWire(String value) {
-        return BY_LABEL.getOrDefault(value, UNKNOWN);
+        return value == null ? UNKNOWN : BY_LABEL.getOrDefault(value, UNKNOWN);
     }
 }

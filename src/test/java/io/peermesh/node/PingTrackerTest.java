@@ -1,0 +1,189 @@
+package io.peermesh.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class PingTrackerTest {
+
+    private static final long MS = 1_000_000L; // nanoseconds per millisecond
+    private static final long TIMEOUT = 6_000 * MS;
+
+    private final PingTracker tracker = new PingTracker();
+
+    @Test
+    void startReturnsDistinctNonces() {
+        Set<String> nonces = new HashSet<>();
+        for (int i = 0; i < PingTracker.MAX_IN_FLIGHT; i++) {
+            String nonce = tracker.start(i * MS);
+            assertNotNull(nonce);
+            assertFalse(nonce.isEmpty());
+            nonces.add(nonce);
+        }
+        assertEquals(PingTracker.MAX_IN_FLIGHT, nonces.size());
+        assertEquals(PingTracker.MAX_IN_FLIGHT, tracker.inFlight());
+    }
+
+    @Test
+    void freshTrackerHasNoMeasurements() {
+        assertEquals(0, tracker.inFlight());
+        assertEquals(-1, tracker.lastRttNanos());
+        assertEquals(-1, tracker.smoothedRttNanos());
+        assertEquals(-1, tracker.lastPongMillis());
+        assertFalse(tracker.overdue(Long.MAX_VALUE, TIMEOUT));
+    }
+
+    @Test
+    void matchingPongReturnsRttFromItsPingAndClearsIt() {
+        String nonce = tracker.start(1_000 * MS);
+        long rtt = tracker.answer(nonce, 1_042 * MS, 77);
+        assertEquals(42 * MS, rtt);
+        assertEquals(42 * MS, tracker.lastRttNanos());
+        assertEquals(0, tracker.inFlight());
+        assertEquals(-1, tracker.answer(nonce, 1_050 * MS, 78), "a duplicate pong answers nothing");
+    }
+
+    @Test
+    void matchingPongAlsoClearsEveryOlderPing() {
+        String first = tracker.start(0);
+        String second = tracker.start(2_000 * MS);
+        String third = tracker.start(4_000 * MS);
+        String fourth = tracker.start(6_000 * MS);
+
+        assertEquals(10 * MS, tracker.answer(third, 4_010 * MS, 1));
+        assertEquals(1, tracker.inFlight());
+        assertEquals(-1, tracker.answer(first, 4_020 * MS, 2));
+        assertEquals(-1, tracker.answer(second, 4_020 * MS, 2));
+        assertEquals(5 * MS, tracker.answer(fourth, 6_005 * MS, 3));
+        assertEquals(0, tracker.inFlight());
+    }
+
+    @Test
+    void pongWithoutNonceAnswersTheOldestPing() {
+        tracker.start(1_000 * MS);
+        String second = tracker.start(3_000 * MS);
+
+        assertEquals(500 * MS, tracker.answer(null, 1_500 * MS, 9));
+        assertEquals(1, tracker.inFlight());
+        assertEquals(100 * MS, tracker.answer(second, 3_100 * MS, 10));
+    }
+
+    @Test
+    void pongWithoutNonceWhenNothingIsInFlightReturnsMinusOne() {
+        assertEquals(-1, tracker.answer(null, 1_000 * MS, 5));
+        assertEquals(-1, tracker.lastPongMillis());
+    }
+
+    @Test
+    void unknownNonceReturnsMinusOneAndChangesNothing() {
+        String first = tracker.start(0);
+        tracker.start(1_000 * MS);
+        assertEquals(30 * MS, tracker.answer(first, 30 * MS, 100));
+
+        assertEquals(-1, tracker.answer("not-a-nonce", 1_500 * MS, 200));
+
+        assertEquals(1, tracker.inFlight());
+        assertEquals(30 * MS, tracker.lastRttNanos());
+        assertEquals(30 * MS, tracker.smoothedRttNanos());
+        assertEquals(100, tracker.lastPongMillis());
+        assertTrue(tracker.overdue(1_000 * MS + TIMEOUT, TIMEOUT), "the remaining ping is still tracked");
+    }
+
+    @Test
+    void overdueIsFalseBeforeTheTimeoutAndTrueAtAndAfterIt() {
+        tracker.start(5_000 * MS);
+        assertFalse(tracker.overdue(5_000 * MS, TIMEOUT));
+        assertFalse(tracker.overdue(5_000 * MS + TIMEOUT - 1, TIMEOUT));
+        assertTrue(tracker.overdue(5_000 * MS + TIMEOUT, TIMEOUT));
+        assertTrue(tracker.overdue(5_000 * MS + TIMEOUT + 1, TIMEOUT));
+    }
+
+    @Test
+    void overdueIsMeasuredFromTheOldestUnansweredPing() {
+        tracker.start(0);               // never answered
+        tracker.start(2_000 * MS);
+        tracker.start(4_000 * MS);
+        assertFalse(tracker.overdue(TIMEOUT - 1, TIMEOUT));
+        assertTrue(tracker.overdue(TIMEOUT, TIMEOUT), "newer pings must not reset the clock");
+    }
+
+    @Test
+    void answeringTheOldestMovesTheOverdueClockToTheNextOne() {
+        String first = tracker.start(0);
+        tracker.start(2_000 * MS);
+        tracker.answer(first, 100 * MS, 1);
+        assertFalse(tracker.overdue(TIMEOUT, TIMEOUT));
+        assertFalse(tracker.overdue(2_000 * MS + TIMEOUT - 1, TIMEOUT));
+        assertTrue(tracker.overdue(2_000 * MS + TIMEOUT, TIMEOUT));
+    }
+
+    @Test
+    void notOverdueOnceEveryPingIsAnswered() {
+        String nonce = tracker.start(0);
+        tracker.answer(nonce, 10 * MS, 1);
+        assertFalse(tracker.overdue(100 * TIMEOUT, TIMEOUT));
+    }
+
+    @Test
+    void atMostMaxInFlightPingsAreTracked() {
+        for (int i = 0; i < PingTracker.MAX_IN_FLIGHT; i++) {
+            assertNotNull(tracker.start(i * MS));
+        }
+        assertNull(tracker.start(1_000 * MS));
+        assertNull(tracker.start(2_000 * MS));
+        assertEquals(PingTracker.MAX_IN_FLIGHT, tracker.inFlight());
+
+        assertTrue(tracker.answer(null, 3_000 * MS, 1) > 0);
+        assertNotNull(tracker.start(3_000 * MS), "one slot was freed");
+        assertNull(tracker.start(3_001 * MS));
+    }
+
+    @Test
+    void trackingSurvivesWrappingAroundTheRing() {
+        long now = 0;
+        for (int round = 0; round < 5 * PingTracker.MAX_IN_FLIGHT; round++) {
+            String a = tracker.start(now);
+            String b = tracker.start(now + MS);
+            assertEquals(3 * MS, tracker.answer(a, now + 3 * MS, round));
+            assertEquals(3 * MS, tracker.answer(b, now + 4 * MS, round));
+            now += 10 * MS;
+        }
+        assertEquals(0, tracker.inFlight());
+    }
+
+    @Test
+    void smoothedRttFollowsAnEighthWeightedMovingAverage() {
+        // First sample is taken as is.
+        tracker.answer(tracker.start(0), 80 * MS, 1);
+        assertEquals(80.0 * MS, tracker.smoothedRttNanos());
+
+        // Then s += (rtt - s) / 8.
+        tracker.answer(tracker.start(1_000 * MS), 1_160 * MS, 2);
+        assertEquals(90.0 * MS, tracker.smoothedRttNanos(), 1e-3);
+        assertEquals(160 * MS, tracker.lastRttNanos());
+
+        tracker.answer(tracker.start(2_000 * MS), 2_010 * MS, 3);
+        assertEquals(80.0 * MS, tracker.smoothedRttNanos(), 1e-3);
+        assertEquals(10 * MS, tracker.lastRttNanos());
+    }
+
+    @Test
+    void lastPongMillisIsSetByEveryMatchedPong() {
+        tracker.answer(tracker.start(0), 5 * MS, 1_700_000_000_000L);
+        assertEquals(1_700_000_000_000L, tracker.lastPongMillis());
+        tracker.answer(tracker.start(10 * MS), 15 * MS, 1_700_000_000_250L);
+        assertEquals(1_700_000_000_250L, tracker.lastPongMillis());
+    }
+
+    @Test
+    void rttIsNeverNegative() {
+        String nonce = tracker.start(1_000 * MS);
+        assertEquals(0, tracker.answer(nonce, 999 * MS, 1));
+    }
+}
