@@ -6,6 +6,7 @@ import io.peermesh.wire.MessageCodec;
 import io.peermesh.wire.MsgType;
 import io.peermesh.wire.ProtocolError;
 import io.peermesh.wire.ProtocolViolation;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
 import java.util.logging.Level;
@@ -183,15 +184,17 @@ public final class PeerConnection {
         owner.observer().sent(message.type(), line.length());
     }
 
-    /** Closes the socket; {@link ConnectionOwner#closed} follows from the close handler. */
-    void close(String reason) {
-        if (state == ConnectionState.CLOSED) {
-            return;
+    /**
+     * Closes the socket after what was already written (e.g. a bye) is flushed;
+     * {@link ConnectionOwner#closed} follows from the close handler.
+     */
+    Future<Void> close(String reason) {
+        if (state != ConnectionState.CLOSED) {
+            closeReason = reason;
+            state = ConnectionState.CLOSED;
+            cancelHandshakeTimer();
         }
-        closeReason = reason;
-        state = ConnectionState.CLOSED;
-        cancelHandshakeTimer();
-        socket.close();
+        return socket.close();
     }
 
     private void onSocketClosed() {

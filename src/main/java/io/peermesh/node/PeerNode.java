@@ -118,17 +118,18 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         targetsChanged();
         if (pingTimer >= 0) {
             vertx.cancelTimer(pingTimer);
+            pingTimer = -1;
         }
         if (dialer != null) {
             dialer.stop();
         }
+        List<Future<Void>> closing = new ArrayList<>();
         for (PeerConnection c : List.copyOf(open)) {
             if (c.state() == ConnectionState.ESTABLISHED) {
                 c.send(new Message.Bye("shutdown"));
             }
-            c.close("node stopping");
+            closing.add(c.close("node stopping"));
         }
-        List<Future<Void>> closing = new ArrayList<>();
         if (server != null) {
             closing.add(server.close());
         }
@@ -336,7 +337,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     /** Connections open (handshaking or established) and re-dial timers pending: both 0 after close. */
     int openConnections() { return open.size(); }
     int pendingDialTimers() { return dialer == null ? 0 : dialer.pendingTimers(); }
-    boolean pingTimerActive() { return pingTimer >= 0 && !stopping; }
+    boolean pingTimerActive() { return pingTimer >= 0; }
 
     // ---------------------------------------------------------------- ConnectionOwner / Dialer.Host
 

@@ -29,6 +29,18 @@ public final class Eventually {
         }
     }
 
+    /** Waits for a future that must fail, and returns why. */
+    public static Throwable getFailure(Future<?> future) {
+        try {
+            future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            return e.getCause();
+        } catch (Exception e) {
+            throw new AssertionError("future did not complete: " + e, e);
+        }
+        throw new AssertionError("future succeeded but should have failed");
+    }
+
     public static <T> T get(Future<T> future) {
         try {
             return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
