@@ -5,6 +5,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.peermesh.discovery.LookupStatus;
+import io.peermesh.node.AddrDrop;
 import io.peermesh.node.DialResult;
 import io.peermesh.node.Direction;
 import io.peermesh.node.HandshakeResult;
@@ -44,6 +46,8 @@ public final class MicrometerNodeObserver implements NodeObserver, AutoCloseable
     private final Map<ProtocolError, Counter> protocolErrors = new EnumMap<>(ProtocolError.class);
     private final Counter[] received = new Counter[MsgType.values().length];
     private final Counter[] sent = new Counter[MsgType.values().length];
+    private final Map<LookupStatus, Counter> lookups = new EnumMap<>(LookupStatus.class);
+    private final Map<AddrDrop, Counter> addrDropped = new EnumMap<>(AddrDrop.class);
     private final Counter bytesReceived;
     private final Counter bytesSent;
     private final Counter peerTimeouts;
@@ -69,6 +73,15 @@ public final class MicrometerNodeObserver implements NodeObserver, AutoCloseable
             sent[t.ordinal()] = keep(Counter.builder("p2p.messages.sent").tag("msgtype", t.label())
                     .description("Messages sent by type").register(registry));
         }
+        for (LookupStatus r : LookupStatus.values()) {
+            lookups.put(r, keep(Counter.builder("p2p.discovery.lookups").tag("result", r.label())
+                    .description("DNS discovery lookups: ok, empty (no records) or failed (timeout, SERVFAIL, no server)")
+                    .register(registry)));
+        }
+        for (AddrDrop r : AddrDrop.values()) {
+            addrDropped.put(r, keep(Counter.builder("p2p.addr.entries.dropped").tag("reason", r.label())
+                    .description("addr entries dropped: invalid, or beyond the per-peer rate limit").register(registry)));
+        }
         bytesReceived = keep(Counter.builder("p2p.bytes.received").description("Bytes of decoded lines received")
                 .register(registry));
         bytesSent = keep(Counter.builder("p2p.bytes.sent").description("Bytes of lines written").register(registry));
@@ -84,6 +97,10 @@ public final class MicrometerNodeObserver implements NodeObserver, AutoCloseable
             keep(Gauge.builder("p2p.peers", node, n -> n.peerCount(d)).tag("direction", d.label())
                     .description("Handshaked peers by who dialled").register(registry));
         }
+        keep(Gauge.builder("p2p.discovery.addresses", node, PeerNode::discoveryAddresses)
+                .description("Addresses in the last DNS discovery answer").register(registry));
+        keep(Gauge.builder("p2p.known.addresses", node, PeerNode::knownAddresses)
+                .description("Addresses known for dialling, connected or not").register(registry));
         keep(Gauge.builder("p2p.ready", node, n -> n.readiness().ready() ? 1 : 0)
                 .description("1 when the node has at least p2p.min-peers peers").register(registry));
         return this;
@@ -129,6 +146,16 @@ public final class MicrometerNodeObserver implements NodeObserver, AutoCloseable
     @Override
     public void protocolError(ProtocolError reason) {
         protocolErrors.get(reason).increment();
+    }
+
+    @Override
+    public void discoveryLookup(LookupStatus result) {
+        lookups.get(result).increment();
+    }
+
+    @Override
+    public void addrEntriesDropped(AddrDrop reason, int count) {
+        addrDropped.get(reason).increment(count);
     }
 
     /** Number of meters this binding registered and still owns. */

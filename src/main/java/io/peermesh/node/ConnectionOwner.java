@@ -26,6 +26,9 @@ interface ConnectionOwner {
 
     io.vertx.core.Vertx vertx();
 
+    /** A fresh addr rate limiter for a new peer. */
+    TokenBucket addrBucket();
+
     /** Our own hello, sent first by a dialer and as the answer by a listener. */
     Message.Hello ownHello();
 }

@@ -19,11 +19,14 @@ final class DialTarget {
 
     enum State { IDLE, DIALING, HANDSHAKING, CONNECTED, BACKOFF, DEPARTED, SELF }
 
-    /** Where the address came from; bootstrap entries are never forgotten. */
-    enum Source { BOOTSTRAP, DISCOVERED }
+    /**
+     * Who vouches for the address. Bootstrap entries are never forgotten; DNS entries are forgotten
+     * when the name stops listing them; gossip-only entries after repeated failures.
+     */
+    enum Source { BOOTSTRAP, DNS, GOSSIP }
 
     final HostPort address;
-    final Source source;
+    final java.util.EnumSet<Source> sources = java.util.EnumSet.noneOf(Source.class);
     State state = State.IDLE;
     int failures;
     long timerId = -1;
@@ -35,6 +38,10 @@ final class DialTarget {
 
     DialTarget(HostPort address, Source source) {
         this.address = address;
-        this.source = source;
+        this.sources.add(source);
+    }
+
+    boolean inFlight() {
+        return state == State.DIALING || state == State.HANDSHAKING;
     }
 }

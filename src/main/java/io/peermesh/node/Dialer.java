@@ -8,21 +8,27 @@ import io.vertx.core.net.NetSocket;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Logger;
 
 /**
- * Keeps this node dialling the addresses it was given until each is connected, re-dialling with
- * {@link Backoff} after failures and losses. One {@link DialTarget} per address.
+ * Keeps this node dialling the addresses it knows until each is connected, re-dialling with
+ * {@link Backoff} after failures and losses; one {@link DialTarget} per address. It never dials an
+ * address whose node is already connected, nor one that turned out to be this node, and never has
+ * more than {@code p2p.max-peers} peers plus dials in flight: the rest stay known, for later.
  *
- * <p>It never dials an address whose node is already connected, nor one that turned out to be this
- * node. Threading: every method runs on the node's event loop.
+ * <p>Threading: every method runs on the node's event loop.
  */
 final class Dialer {
 
     private static final Logger LOG = Logger.getLogger(Dialer.class.getName());
+    /** A gossip-only address that failed this often in a row is forgotten. */
+    static final int GOSSIP_FAILURES_TO_FORGET = 4;
 
     /** What the dialer needs from its node. */
     interface Host {
@@ -34,6 +40,8 @@ final class Dialer {
         String connectedNodeAt(HostPort listen);
 
         HostPort advertise();
+
+        int peerCount();
 
         /** A dial succeeded: start the handshake on this socket. */
         void dialed(NetSocket socket, DialTarget target);
@@ -48,30 +56,94 @@ final class Dialer {
     private final NodeClock clock;
     private final NodeObserver observer;
     private final Host host;
+    private final int maxPeers;
+    private final int maxKnown;
     private final Map<HostPort, DialTarget> targets = new LinkedHashMap<>();
 
-    Dialer(Vertx vertx, NetClient client, Backoff backoff, NodeClock clock, NodeObserver observer, Host host) {
+    Dialer(Vertx vertx, NetClient client, Backoff backoff, NodeClock clock, NodeObserver observer, Host host,
+            int maxPeers, int maxKnown) {
         this.vertx = vertx;
         this.client = client;
         this.backoff = backoff;
         this.clock = clock;
         this.observer = observer;
         this.host = host;
+        this.maxPeers = maxPeers;
+        this.maxKnown = maxKnown;
     }
 
     /**
-     * Offers an address. A new one is dialled at once; a known one that departed (said bye) or is
-     * waiting in backoff is dialled again now, since a source vouched for it again.
+     * Offers an address, with the node id a peer said is there (null if unknown). A new address is
+     * dialled at once (room permitting); a known one that departed or is idle is dialled again, since
+     * a source vouched for it again. Returns false when the table is full of better-vouched entries.
      */
-    void offer(HostPort address, DialTarget.Source source) {
+    boolean offer(HostPort address, DialTarget.Source source, String nodeIdHint) {
         DialTarget t = targets.get(address);
         if (t == null) {
+            if (targets.size() >= maxKnown && !evictOneGossipEntry()) {
+                return false;
+            }
             t = new DialTarget(address, source);
+            if (nodeIdHint != null) {
+                t.nodeId = nodeIdHint;
+            }
             targets.put(address, t);
             dial(t);
-        } else if (t.state == DialTarget.State.DEPARTED || t.state == DialTarget.State.IDLE) {
-            dial(t);
+        } else {
+            t.sources.add(source);
+            if (t.state == DialTarget.State.DEPARTED || t.state == DialTarget.State.IDLE) {
+                t.failures = 0;
+                if (nodeIdHint != null && !host.isConnected(String.valueOf(t.nodeId))) {
+                    t.nodeId = nodeIdHint;
+                }
+                dial(t);
+            }
         }
+        return true;
+    }
+
+    /** DNS no longer lists these addresses: forget them unless connected or vouched for otherwise. */
+    void withdrawDnsExcept(Collection<HostPort> stillListed) {
+        Iterator<DialTarget> it = targets.values().iterator();
+        boolean changed = false;
+        while (it.hasNext()) {
+            DialTarget t = it.next();
+            if (t.sources.contains(DialTarget.Source.DNS) && !stillListed.contains(t.address)) {
+                t.sources.remove(DialTarget.Source.DNS);
+                if (t.sources.isEmpty() && t.state != DialTarget.State.CONNECTED && !t.inFlight()) {
+                    cancelTimer(t);
+                    it.remove();
+                    changed = true;
+                }
+            }
+        }
+        if (changed) {
+            host.targetsChanged();
+        }
+    }
+
+    private boolean evictOneGossipEntry() {
+        Iterator<DialTarget> it = targets.values().iterator();
+        while (it.hasNext()) {
+            DialTarget t = it.next();
+            if (t.sources.equals(java.util.EnumSet.of(DialTarget.Source.GOSSIP))
+                    && t.state != DialTarget.State.CONNECTED && !t.inFlight()) {
+                cancelTimer(t);
+                it.remove();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean hasRoom() {
+        int inFlight = 0;
+        for (DialTarget t : targets.values()) {
+            if (t.inFlight()) {
+                inFlight++;
+            }
+        }
+        return host.peerCount() + inFlight < maxPeers;
     }
 
     private void dial(DialTarget t) {
@@ -92,6 +164,10 @@ final class Dialer {
             markConnected(t, connected);
             return;
         }
+        if (!hasRoom()) {
+            t.state = DialTarget.State.IDLE; // known, dialled when a slot frees (fillSlots)
+            return;
+        }
         t.state = DialTarget.State.DIALING;
         client.connect(t.address.port(), t.address.host()).onComplete(ar -> {
             if (ar.succeeded()) {
@@ -102,9 +178,26 @@ final class Dialer {
         });
     }
 
+    /** Dials idle known addresses while there is room, starting at a random one. */
+    void fillSlots() {
+        List<DialTarget> idle = new ArrayList<>();
+        for (DialTarget t : targets.values()) {
+            if (t.state == DialTarget.State.IDLE) {
+                idle.add(t);
+            }
+        }
+        if (idle.isEmpty()) {
+            return;
+        }
+        int start = ThreadLocalRandom.current().nextInt(idle.size());
+        for (int i = 0; i < idle.size() && hasRoom(); i++) {
+            dial(idle.get((start + i) % idle.size()));
+        }
+    }
+
     private void onConnected(DialTarget t, NetSocket socket) {
         observer.dialed(DialResult.OK);
-        if (host.stopping()) {
+        if (host.stopping() || !targets.containsKey(t.address)) {
             socket.close();
             return;
         }
@@ -163,32 +256,39 @@ final class Dialer {
         }
         if (listen != null) {
             DialTarget t = targets.get(listen);
-            if (t != null && t != via && t.state != DialTarget.State.DIALING && t.state != DialTarget.State.HANDSHAKING) {
+            if (t != null && t != via && !t.inFlight() && t.state != DialTarget.State.SELF) {
                 markConnected(t, nodeId);
             }
         }
     }
 
-    /** A registered peer went away; its targets are re-dialled unless it said bye. */
+    /** A registered peer went away; its targets are re-dialled unless it said bye or nobody vouches any more. */
     void peerLost(String nodeId, boolean saidBye) {
-        for (DialTarget t : targets.values()) {
-            if (nodeId.equals(t.nodeId) && t.state == DialTarget.State.CONNECTED) {
-                if (saidBye) {
-                    t.state = DialTarget.State.DEPARTED;
-                    t.problem = "node " + nodeId + " at " + t.address + " left (said bye)";
-                } else {
-                    t.failures = 0;
-                    retryLater(t, "lost connection to node " + nodeId + " at " + t.address);
-                }
+        Iterator<DialTarget> it = targets.values().iterator();
+        List<DialTarget> retry = new ArrayList<>();
+        while (it.hasNext()) {
+            DialTarget t = it.next();
+            if (!nodeId.equals(t.nodeId) || t.state != DialTarget.State.CONNECTED) {
+                continue;
+            }
+            if (t.sources.isEmpty()) {
+                it.remove(); // DNS stopped listing it while it was connected
+            } else if (saidBye) {
+                t.state = DialTarget.State.DEPARTED;
+                t.problem = "node " + nodeId + " at " + t.address + " left (said bye)";
+            } else {
+                t.failures = 0;
+                retry.add(t);
             }
         }
+        retry.forEach(t -> retryLater(t, "lost connection to node " + nodeId + " at " + t.address));
         host.targetsChanged();
     }
 
     /** Bootstrap addresses whose node left are dialled again (the node fell below min-peers). */
     void reviveDepartedBootstrap() {
         for (DialTarget t : List.copyOf(targets.values())) {
-            if (t.state == DialTarget.State.DEPARTED && t.source == DialTarget.Source.BOOTSTRAP) {
+            if (t.state == DialTarget.State.DEPARTED && t.sources.contains(DialTarget.Source.BOOTSTRAP)) {
                 t.failures = 0;
                 retryLater(t, t.problem);
             }
@@ -212,6 +312,11 @@ final class Dialer {
         t.problem = problem;
         if (host.stopping()) {
             t.state = DialTarget.State.IDLE;
+            return;
+        }
+        if (t.sources.equals(java.util.EnumSet.of(DialTarget.Source.GOSSIP)) && t.failures >= GOSSIP_FAILURES_TO_FORGET) {
+            targets.remove(t.address); // only hearsay vouched for it, and it keeps failing
+            host.targetsChanged();
             return;
         }
         long delay = backoff.delayMillis(t.failures);
@@ -239,14 +344,26 @@ final class Dialer {
         }
     }
 
-    /** Targets that are not connected, with their problem, for readiness and diagnostics. */
+    boolean knows(HostPort address) {
+        return targets.containsKey(address);
+    }
+
+    /** Targets with their state and problem, for readiness and diagnostics. */
     List<TargetStatus> status() {
         List<TargetStatus> out = new ArrayList<>(targets.size());
         for (DialTarget t : targets.values()) {
-            out.add(new TargetStatus(t.address.toString(), t.source.name().toLowerCase(), t.state.name().toLowerCase(),
+            out.add(new TargetStatus(t.address.toString(), sourcesLabel(t), t.state.name().toLowerCase(),
                     t.nodeId, t.failures, t.problem));
         }
         return out;
+    }
+
+    private static String sourcesLabel(DialTarget t) {
+        StringBuilder b = new StringBuilder();
+        for (DialTarget.Source s : t.sources) {
+            b.append(b.length() == 0 ? "" : "+").append(s.name().toLowerCase());
+        }
+        return b.length() == 0 ? "none" : b.toString();
     }
 
     int size() {

@@ -27,6 +27,9 @@ import java.util.regex.Pattern;
  * @param minPeers         handshaked peers needed to be ready
  * @param internalPingTimer true: the node schedules its own pings; false: an external scheduler
  *                         calls {@link PeerNode#pingRound()} (the Quarkus {@code @Scheduled} bean)
+ * @param maxPeers         most peers (inbound + outbound); learned addresses beyond wait for a slot
+ * @param maxKnownAddresses most addresses remembered for dialling
+ * @param discovery        DNS discovery and peer exchange settings
  */
 public record NodeConfig(
         String host,
@@ -42,7 +45,10 @@ public record NodeConfig(
         Duration dialBackoffMax,
         int maxFrameBytes,
         int minPeers,
-        boolean internalPingTimer) {
+        boolean internalPingTimer,
+        int maxPeers,
+        int maxKnownAddresses,
+        DiscoveryConfig discovery) {
 
     public static final int PROTOCOL_VERSION = 1;
     public static final int DEFAULT_PORT = 5999;
@@ -61,7 +67,8 @@ public record NodeConfig(
         return new Builder().host(host).port(port).advertise(advertise).bootstrap(bootstrap).network(network)
                 .pingInterval(pingInterval).pingTimeout(pingTimeout).handshakeTimeout(handshakeTimeout)
                 .connectTimeout(connectTimeout).dialBackoff(dialBackoffMin, dialBackoffMax)
-                .maxFrameBytes(maxFrameBytes).minPeers(minPeers).internalPingTimer(internalPingTimer);
+                .maxFrameBytes(maxFrameBytes).minPeers(minPeers).internalPingTimer(internalPingTimer)
+                .maxPeers(maxPeers).maxKnownAddresses(maxKnownAddresses).discovery(discovery);
     }
 
     /** Mutable builder with the documented defaults. */
@@ -80,6 +87,9 @@ public record NodeConfig(
         private int maxFrameBytes = 64 * 1024;
         private int minPeers = 1;
         private boolean internalPingTimer = true;
+        private int maxPeers = 64;
+        private int maxKnownAddresses = 1000;
+        private DiscoveryConfig discovery = DiscoveryConfig.DEFAULTS;
 
         public Builder host(String v) { host = v; return this; }
         public Builder port(int v) { port = v; return this; }
@@ -95,6 +105,9 @@ public record NodeConfig(
         public Builder maxFrameBytes(int v) { maxFrameBytes = v; return this; }
         public Builder minPeers(int v) { minPeers = v; return this; }
         public Builder internalPingTimer(boolean v) { internalPingTimer = v; return this; }
+        public Builder maxPeers(int v) { maxPeers = v; return this; }
+        public Builder maxKnownAddresses(int v) { maxKnownAddresses = v; return this; }
+        public Builder discovery(DiscoveryConfig v) { discovery = v; return this; }
 
         /** Validates and builds; throws {@link IllegalArgumentException} saying what to change. */
         public NodeConfig build() {
@@ -131,12 +144,26 @@ public record NodeConfig(
             if (advertise != null && Objects.equals(advertise.host(), "0.0.0.0")) {
                 problems.add("p2p.advertise must be an address peers can dial, not 0.0.0.0");
             }
+            if (maxPeers < 1) {
+                problems.add("p2p.max-peers must be at least 1, was " + maxPeers);
+            } else if (minPeers > maxPeers) {
+                problems.add("p2p.min-peers (" + minPeers + ") must not exceed p2p.max-peers (" + maxPeers
+                        + "), or the node could never be ready");
+            }
+            if (maxKnownAddresses < maxPeers) {
+                problems.add("p2p.max-known-addresses (" + maxKnownAddresses + ") must be at least p2p.max-peers (" + maxPeers + ")");
+            }
+            if (discovery == null) {
+                problems.add("p2p.discovery must be set");
+            } else {
+                problems.addAll(discovery.problems());
+            }
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException("Invalid peermesh configuration: " + String.join("; ", problems));
             }
             return new NodeConfig(host, port, advertise, bootstrap, network, pingInterval, pingTimeout,
                     handshakeTimeout, connectTimeout, dialBackoffMin, dialBackoffMax, maxFrameBytes, minPeers,
-                    internalPingTimer);
+                    internalPingTimer, maxPeers, maxKnownAddresses, discovery);
         }
 
         private static void positive(List<String> problems, String key, Duration d, Duration min) {

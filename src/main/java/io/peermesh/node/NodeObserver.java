@@ -30,6 +30,13 @@ public interface NodeObserver {
     default void protocolError(ProtocolError reason) {
     }
 
+    default void discoveryLookup(io.peermesh.discovery.LookupStatus result) {
+    }
+
+    /** {@code count} addr entries were dropped: {@code invalid} or {@code rate_limited}. */
+    default void addrEntriesDropped(AddrDrop reason, int count) {
+    }
+
     NodeObserver NONE = new NodeObserver() {
     };
 }

@@ -39,6 +39,9 @@ public final class PeerConnection {
     private long establishedAtMillis;
     private String closeReason;
     private boolean peerSaidBye;
+    private long establishedAtNanos;
+    private boolean addrExpected; // we sent getaddr; the next addr is its answer, exempt from the rate limit
+    private TokenBucket addrBudget;
 
     PeerConnection(ConnectionOwner owner, NetSocket socket, Direction direction, DialTarget target, int maxFrameBytes) {
         this.owner = owner;
@@ -95,7 +98,8 @@ public final class PeerConnection {
             Admission admission = owner.admit(this, hello);
             if (!admission.accepted()) {
                 owner.observer().handshake(admission.result());
-                send(new Message.Reject(admission.reason().label(), admission.detail(), owner.ownHello().nodeId()));
+                send(new Message.Reject(admission.reason().label(), admission.detail(), owner.ownHello().nodeId(),
+                        admission.peers()));
                 close("handshake refused: " + admission.reason().label()
                         + (admission.detail() == null ? "" : " (" + admission.detail() + ")"));
                 return;
@@ -106,6 +110,7 @@ public final class PeerConnection {
             }
             state = ConnectionState.ESTABLISHED;
             establishedAtMillis = owner.clock().currentTimeMillis();
+            establishedAtNanos = owner.clock().nanoTime();
             cancelHandshakeTimer();
             owner.established(this, admission);
         } else if (message instanceof Message.Reject reject && direction == Direction.OUTBOUND) {
@@ -211,6 +216,30 @@ public final class PeerConnection {
             owner.vertx().cancelTimer(handshakeTimer);
             handshakeTimer = -1;
         }
+    }
+
+    /** True when the peer proved alive (handshake or pong) within {@code windowNanos}. */
+    boolean aliveWithin(long nowNanos, long windowNanos) {
+        long last = Math.max(establishedAtNanos, pings.lastPongNanos());
+        return state == ConnectionState.ESTABLISHED && nowNanos - last < windowNanos;
+    }
+
+    void expectAddr() {
+        addrExpected = true;
+    }
+
+    /** Whether an addr was expected (answering our getaddr); clears the expectation. */
+    boolean takeExpectedAddr() {
+        boolean was = addrExpected;
+        addrExpected = false;
+        return was;
+    }
+
+    TokenBucket addrBudget() {
+        if (addrBudget == null) {
+            addrBudget = owner.addrBucket();
+        }
+        return addrBudget;
     }
 
     String describe() {

@@ -1,5 +1,10 @@
 package io.peermesh.node;
 
+import io.peermesh.discovery.AddressResolver;
+import io.peermesh.discovery.DnsDiscovery;
+import io.peermesh.discovery.DnsResolver;
+import io.peermesh.discovery.LookupResult;
+import io.peermesh.discovery.ResolvConf;
 import io.peermesh.wire.HostPort;
 import io.peermesh.wire.Message;
 import io.peermesh.wire.RejectReason;
@@ -42,10 +47,14 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     private final PeerTable table = new PeerTable();
     private final Set<PeerConnection> open = new HashSet<>();
     private final long startedAtMillis;
+    private final AddressResolver injectedResolver;
 
     private NetServer server;
     private io.vertx.core.net.NetClient client;
     private Dialer dialer;
+    private PeerExchange exchange;
+    private DnsDiscovery dns;
+    private final DnsOutcome dnsOutcome = new DnsOutcome();
     private Message.Hello ownHello;
     private long pingTimer = -1;
     private volatile HostPort advertise;
@@ -54,15 +63,29 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     private volatile Readiness readiness = Readiness.STARTING;
 
     public PeerNode(NodeConfig config, NodeClock clock, NodeObserver observer) {
+        this(config, clock, observer, null);
+    }
+
+    /**
+     * @param resolver resolves {@code p2p.discovery.dns}; null to use a {@link DnsResolver} built
+     *                 from the config (resolv.conf or the configured name servers)
+     */
+    public PeerNode(NodeConfig config, NodeClock clock, NodeObserver observer, AddressResolver resolver) {
         this.config = config;
         this.clock = clock;
         this.observer = observer;
+        this.injectedResolver = resolver;
         this.startedAtMillis = clock.currentTimeMillis();
     }
 
     /** Deploys a node on {@code vertx}; the future completes once it listens. */
     public static Future<PeerNode> deploy(Vertx vertx, NodeConfig config, NodeClock clock, NodeObserver observer) {
-        PeerNode node = new PeerNode(config, clock, observer);
+        return deploy(vertx, config, clock, observer, null);
+    }
+
+    public static Future<PeerNode> deploy(Vertx vertx, NodeConfig config, NodeClock clock, NodeObserver observer,
+            AddressResolver resolver) {
+        PeerNode node = new PeerNode(config, clock, observer, resolver);
         return vertx.deployVerticle(node).map(id -> node);
     }
 
@@ -89,17 +112,63 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
                     .setConnectTimeout((int) config.connectTimeout().toMillis()).setTcpNoDelay(true).setTcpKeepAlive(true));
             dialer = new Dialer(vertx, client,
                     new Backoff(config.dialBackoffMin(), config.dialBackoffMax(), () -> ThreadLocalRandom.current().nextDouble()),
-                    clock, observer, this);
+                    clock, observer, this, config.maxPeers(), config.maxKnownAddresses());
+            exchange = new PeerExchange(vertx, config, clock, observer, table, dialer, nodeId, advertise);
+            try {
+                dns = createDnsDiscovery();
+            } catch (RuntimeException | java.io.IOException e) {
+                server.close();
+                client.close();
+                started.fail(new IllegalStateException("cannot start DNS discovery of p2p.discovery.dns "
+                        + config.discovery().dns() + ": " + e.getMessage(), e));
+                return;
+            }
             listening = true;
             LOG.info(() -> "node " + nodeId + " listening on " + config.host() + ":" + server.actualPort()
                     + ", advertising " + advertise + ", network " + config.network());
-            config.bootstrap().forEach(a -> dialer.offer(a, DialTarget.Source.BOOTSTRAP));
+            config.bootstrap().forEach(a -> dialer.offer(a, DialTarget.Source.BOOTSTRAP, null));
+            exchange.start();
+            if (dns != null) {
+                dns.start();
+            }
             if (config.internalPingTimer()) {
                 pingTimer = vertx.setPeriodic(config.pingInterval().toMillis(), id -> doPingRound());
             }
             targetsChanged();
             started.complete();
         });
+    }
+
+    private DnsDiscovery createDnsDiscovery() throws java.io.IOException {
+        DiscoveryConfig d = config.discovery();
+        if (d.dns() == null) {
+            return null;
+        }
+        AddressResolver resolver = injectedResolver;
+        if (resolver == null) {
+            ResolvConf conf = ResolvConf.read(java.nio.file.Path.of(d.resolvConf()));
+            resolver = new DnsResolver(vertx, conf, d.dnsServers(), d.dnsTimeout());
+        }
+        return new DnsDiscovery(vertx, resolver, d.dns(), advertise.port(), d.dnsInterval(),
+                () -> ThreadLocalRandom.current().nextDouble(), this::onDnsLookup);
+    }
+
+    /** A DNS answer: dial what is listed (but us), forget what is no longer listed; a failure changes nothing. */
+    private void onDnsLookup(LookupResult result) {
+        observer.discoveryLookup(result.status());
+        if (stopping) {
+            return;
+        }
+        if (result.status() != io.peermesh.discovery.LookupStatus.FAILED) {
+            for (HostPort a : result.addresses()) {
+                if (!a.equals(advertise)) {
+                    dialer.offer(a, DialTarget.Source.DNS, null);
+                }
+            }
+            dialer.withdrawDnsExcept(result.addresses());
+        }
+        dnsOutcome.record(result, advertise, table.size(), config.discovery().dns());
+        targetsChanged();
     }
 
     private Throwable bindFailure(Throwable cause) {
@@ -122,6 +191,12 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         }
         if (dialer != null) {
             dialer.stop();
+        }
+        if (exchange != null) {
+            exchange.stop();
+        }
+        if (dns != null) {
+            dns.stop();
         }
         List<Future<Void>> closing = new ArrayList<>();
         for (PeerConnection c : List.copyOf(open)) {
@@ -175,6 +250,9 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         }
         PeerConnection existing = table.get(peer);
         if (existing == null) {
+            if (table.size() >= config.maxPeers()) {
+                return Admission.full("at p2p.max-peers " + config.maxPeers(), exchange.sample(16));
+            }
             return Admission.accept();
         }
         // Simultaneous dials: both ends keep the connection dialled by the smaller node id, so both
@@ -192,6 +270,17 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
 
     @Override
     public void established(PeerConnection c, Admission admission) {
+        HostPort listen = PeerTable.listenOf(c);
+        String previous = listen == null ? null : table.nodeIdListeningAt(listen);
+        if (previous != null && !previous.equals(c.nodeId())) {
+            // A new node id at a known address: the old node restarted there (or its IP was reused).
+            // Retire the old identity now instead of waiting for its pings to time out.
+            PeerConnection stale = table.get(previous);
+            LOG.info(() -> "node " + c.nodeId() + " now listens at " + listen + "; retiring " + previous);
+            if (stale != null) {
+                stale.close("replaced by node " + c.nodeId() + " at the same address");
+            }
+        }
         table.register(c);
         observer.handshake(HandshakeResult.OK);
         if (admission.replaces() != null) {
@@ -199,7 +288,10 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
             admission.replaces().close("duplicate: keeping the connection dialled by the smaller node id");
         }
         LOG.info(() -> "peer " + c.nodeId() + " connected (" + c.describe() + ", listens on " + c.peerHello().listen() + ")");
-        dialer.peerConnected(c.nodeId(), PeerTable.listenOf(c), c.target());
+        dialer.peerConnected(c.nodeId(), listen, c.target());
+        exchange.established(c);
+        // A first ping now: the RTT is known at once and the peer counts as alive for getaddr answers.
+        c.pingOrExpire(clock.nanoTime(), config.pingTimeout().toNanos());
         targetsChanged();
     }
 
@@ -215,6 +307,10 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         if (reject.nodeId() != null) {
             dialer.identified(t, reject.nodeId());
         }
+        if (reason == RejectReason.FULL) {
+            exchange.learn(reject.peers().subList(0, Math.min(reject.peers().size(), 32)));
+            return;
+        }
         if (reason != RejectReason.DUPLICATE) {
             LOG.warning(() -> "node at " + t.address + " refused the handshake: " + reject.reason()
                     + (reject.detail() == null ? "" : " (" + reject.detail() + ")"));
@@ -228,23 +324,13 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
                 LOG.info(() -> "peer " + c.nodeId() + " said bye");
                 c.close("peer said bye");
             }
-            case GETADDR -> c.send(new Message.Addr(knownAddresses(c), 0));
+            case GETADDR -> exchange.answer(c);
+            case ADDR -> exchange.receive(c, (Message.Addr) message);
             case REJECT -> c.close("peer refused: " + ((Message.Reject) message).reason());
             default -> {
-                // addr is consumed by discovery; unknown types are counted (received{msgtype="unknown"}) and ignored
+                // unknown types are counted (received{msgtype="unknown"}) and ignored
             }
         }
-    }
-
-    /** Listening addresses of established peers other than the asker, as an addr answer. */
-    private List<Message.AddrEntry> knownAddresses(PeerConnection asker) {
-        List<Message.AddrEntry> out = new ArrayList<>();
-        for (PeerConnection c : table.connections()) {
-            if (c != asker && c.peerHello().listen() != null && out.size() < 1000) {
-                out.add(new Message.AddrEntry(c.nodeId(), c.peerHello().listen()));
-            }
-        }
-        return out;
     }
 
     @Override
@@ -256,6 +342,10 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
             if (table.size() < config.minPeers()) {
                 dialer.reviveDepartedBootstrap();
             }
+            if (dns != null && !stopping) {
+                dns.lookupSoon(); // the peer may have moved (new pod IP)
+            }
+            dialer.fillSlots();
         } else if (c.target() != null && c.state() != ConnectionState.ESTABLISHED && c.peerHello() == null && !stopping) {
             dialer.handshakeFailed(c.target(), c.closeReason());
         }
@@ -323,20 +413,27 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
 
     @Override
     public void targetsChanged() {
-        readiness = ReadinessReport.of(listening, stopping, table.size(), config, dialer == null ? List.of() : dialer.status());
+        readiness = ReadinessReport.of(listening, stopping, table.size(), config,
+                dialer == null ? List.of() : dialer.status(), dnsOutcome);
     }
 
     public Readiness readiness() { return readiness; }
     public String nodeId() { return nodeId; }
     public NodeConfig nodeConfig() { return config; }
     public boolean isListening() { return listening; }
-    public int peerCount() { return table.size(); }
     public int peerCount(Direction d) { return table.count(d); }
     public HostPort advertised() { return advertise; }
     public int port() { return server == null ? config.port() : server.actualPort(); }
     /** Connections open (handshaking or established) and re-dial timers pending: both 0 after close. */
     int openConnections() { return open.size(); }
-    int pendingDialTimers() { return dialer == null ? 0 : dialer.pendingTimers(); }
+    int pendingDialTimers() {
+        return (dialer == null ? 0 : dialer.pendingTimers()) + (exchange != null && exchange.timerPending() ? 1 : 0)
+                + (dns != null && dns.timerPending() ? 1 : 0);
+    }
+    /** Addresses known for dialling (connected or not). */
+    public int knownAddresses() { return dialer == null ? 0 : dialer.size(); }
+    /** Addresses in the last successful DNS answer. */
+    public int discoveryAddresses() { return dnsOutcome.addresses(); }
     boolean pingTimerActive() { return pingTimer >= 0; }
 
     // ---------------------------------------------------------------- ConnectionOwner / Dialer.Host
@@ -345,6 +442,10 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     @Override public NodeClock clock() { return clock; }
     @Override public Vertx vertx() { return vertx; }
     @Override public Message.Hello ownHello() { return ownHello; }
+    @Override public int peerCount() { return table.size(); }
+    @Override public TokenBucket addrBucket() {
+        return new TokenBucket(config.discovery().addrRate(), config.discovery().addrBurst(), clock.nanoTime());
+    }
     @Override public boolean stopping() { return stopping; }
     @Override public boolean isConnected(String peer) { return table.get(peer) != null; }
     @Override public String connectedNodeAt(HostPort listen) { return table.nodeIdListeningAt(listen); }

@@ -26,6 +26,7 @@ final class PingTracker {
     private long lastRttNanos = -1;
     private double smoothedRttNanos = -1;
     private long lastPongMillis = -1;
+    private long lastPongNanos = Long.MIN_VALUE / 2;
 
     /** Registers a ping about to be sent; returns its nonce, or null when too many are in flight. */
     String start(long nowNanos) {
@@ -68,6 +69,7 @@ final class PingTracker {
         lastRttNanos = rtt;
         smoothedRttNanos = smoothedRttNanos < 0 ? rtt : smoothedRttNanos + SMOOTHING * (rtt - smoothedRttNanos);
         lastPongMillis = nowMillis;
+        lastPongNanos = nowNanos;
         return rtt;
     }
 
@@ -86,6 +88,10 @@ final class PingTracker {
 
     double smoothedRttNanos() {
         return smoothedRttNanos;
+    }
+
+    long lastPongNanos() {
+        return lastPongNanos;
     }
 
     long lastPongMillis() {

@@ -1,19 +1,21 @@
 package io.peermesh.node;
 
+import io.peermesh.discovery.LookupResult;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Turns the node's state into a {@link Readiness} that explains itself: a node that is not ready
- * says whether it has nothing to dial, which addresses refuse or time out, or which refused the
- * handshake and why.
+ * says whether it has nothing to discover from, whether DNS is empty, failing or lists only
+ * itself, which addresses refuse or time out, or which refused the handshake and why.
  */
 final class ReadinessReport {
 
     private ReadinessReport() {
     }
 
-    static Readiness of(boolean listening, boolean stopping, int peers, NodeConfig config, List<TargetStatus> targets) {
+    static Readiness of(boolean listening, boolean stopping, int peers, NodeConfig config, List<TargetStatus> targets,
+            DnsOutcome dns) {
         int min = config.minPeers();
         if (stopping) {
             return new Readiness(false, peers, min, "node is shutting down", List.of());
@@ -33,15 +35,31 @@ final class ReadinessReport {
                 problems.add(t.problem());
             }
         }
+        String dnsName = config.discovery().dns();
+        LookupResult lookup = dns.last();
         String reason;
-        if (targets.isEmpty()) {
-            reason = "nothing to discover from: p2p.bootstrap is empty, so this node only waits for peers to dial it";
-        } else if (self == targets.size()) {
-            reason = "only itself found: every bootstrap address leads back to this node";
+        if (config.bootstrap().isEmpty() && dnsName == null && targets.isEmpty()) {
+            reason = "nothing to discover from: neither p2p.bootstrap nor p2p.discovery.dns is set, "
+                    + "so this node only waits for peers to dial it";
+        } else if (dnsName != null && lookup != null && targets.size() == self && problems.isEmpty()) {
+            reason = switch (lookup.status()) {
+                case FAILED -> "DNS failing: " + lookup.detail();
+                case EMPTY -> "DNS empty: " + dnsName + " has no addresses yet (" + lookup.detail() + ")";
+                case OK -> dns.onlySelf() ? "only itself found: " + dnsName + " lists only this node's address"
+                        : peers + " of " + min + " required peers; dialling what " + dnsName + " lists";
+            };
+        } else if (dnsName != null && lookup == null && targets.isEmpty()) {
+            reason = "looking up " + dnsName;
+        } else if (self > 0 && self == targets.size()) {
+            reason = "only itself found: every address it was given leads back to this node";
         } else if (!problems.isEmpty()) {
             reason = peers + " of " + min + " required peers; cannot reach the others (see problems)";
         } else {
             reason = peers + " of " + min + " required peers; dialling " + (targets.size() - self) + " address(es)";
+        }
+        if (dnsName != null && lookup != null && lookup.status() == io.peermesh.discovery.LookupStatus.FAILED
+                && !reason.startsWith("DNS failing")) {
+            problems.add(0, "DNS failing: " + lookup.detail());
         }
         return new Readiness(false, peers, min, reason, List.copyOf(problems));
     }

@@ -1,5 +1,6 @@
 package io.peermesh.service;
 
+import io.peermesh.node.DiscoveryConfig;
 import io.peermesh.node.NodeConfig;
 import io.peermesh.wire.HostPort;
 import java.time.Duration;
@@ -33,6 +34,14 @@ final class NodeConfigFactory {
                 problems.add("p2p.advertise '" + c.advertise().get() + "' is not host:port (e.g. 10.0.0.7:5999)");
             }
         }
+        List<HostPort> dnsServers = new ArrayList<>();
+        for (String entry : c.discovery().dnsServer().orElse(List.of())) {
+            String trimmed = entry.trim();
+            if (!trimmed.isEmpty()) {
+                HostPort.parse(trimmed.contains(":") ? trimmed : trimmed + ":53").ifPresentOrElse(dnsServers::add,
+                        () -> problems.add("p2p.discovery.dns-server entry '" + trimmed + "' is not host or host:port"));
+            }
+        }
         if (c.pingInterval().compareTo(MIN_SCHEDULED_INTERVAL) < 0) {
             problems.add("p2p.ping-interval must be at least 1s (the scheduler's granularity), was " + c.pingInterval());
         }
@@ -44,6 +53,10 @@ final class NodeConfigFactory {
                 .pingInterval(c.pingInterval()).pingTimeout(c.pingTimeout()).handshakeTimeout(c.handshakeTimeout())
                 .connectTimeout(c.connectTimeout()).dialBackoff(c.dialBackoffMin(), c.dialBackoffMax())
                 .maxFrameBytes(c.maxFrameBytes()).minPeers(c.minPeers())
+                .maxPeers(c.maxPeers()).maxKnownAddresses(c.maxKnownAddresses())
+                .discovery(new DiscoveryConfig(c.discovery().dns().map(String::trim).filter(s -> !s.isEmpty()).orElse(null),
+                        c.discovery().dnsInterval(), dnsServers, c.discovery().resolvConf(), c.discovery().dnsTimeout(),
+                        c.discovery().getaddrInterval(), c.discovery().addrRate(), c.discovery().addrBurst()))
                 .internalPingTimer(false) // PingScheduler drives the pings
                 .build();
     }

@@ -62,4 +62,47 @@ public interface P2pConfig {
     /** Handshaked peers needed for readiness. */
     @WithDefault("1")
     int minPeers();
+
+    /** Most peers, inbound and outbound together; further learned addresses wait for a free slot. */
+    @WithDefault("64")
+    int maxPeers();
+
+    /** Most addresses remembered for dialling. */
+    @WithDefault("1000")
+    int maxKnownAddresses();
+
+    /** How peers are found beyond the bootstrap list. */
+    Discovery discovery();
+
+    interface Discovery {
+        /** DNS name listing every peer (a headless Service, e.g. peermesh-peers); unset: no DNS discovery. */
+        Optional<String> dns();
+
+        /** Time between DNS lookups (jittered ±20%); a lost peer triggers one at once. */
+        @WithDefault("5s")
+        Duration dnsInterval();
+
+        /** Comma-separated name servers ({@code host:port}) instead of those in resolv.conf. */
+        Optional<List<String>> dnsServer();
+
+        /** Resolver configuration: name servers, search domains, ndots. */
+        @WithDefault("/etc/resolv.conf")
+        String resolvConf();
+
+        /** Deadline of one DNS query. */
+        @WithDefault("2s")
+        Duration dnsTimeout();
+
+        /** How often a random peer is asked for the peers it knows (jittered). */
+        @WithDefault("30s")
+        Duration getaddrInterval();
+
+        /** addr entries per second accepted from one peer beyond answers to our getaddr. */
+        @WithDefault("10")
+        double addrRate();
+
+        /** Burst allowance of addr-rate. */
+        @WithDefault("1000")
+        int addrBurst();
+    }
 }

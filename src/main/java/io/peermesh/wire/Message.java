@@ -65,9 +65,15 @@ public sealed interface Message {
     /**
      * Sent instead of a hello when a handshake is refused, just before closing. {@code reason} is
      * one of {@link RejectReason}'s labels; {@code nodeId} is the refusing node's id (so a dialer
-     * refused as a duplicate knows which peer it already has), null when not sent.
+     * refused as a duplicate knows which peer it already has), null when not sent. A node refusing
+     * because it is full lists some of its peers in {@code peers}, so the dialer can go there instead.
      */
-    record Reject(String reason, String detail, String nodeId) implements Message {
+    record Reject(String reason, String detail, String nodeId, List<AddrEntry> peers) implements Message {
+
+        public Reject(String reason, String detail, String nodeId) {
+            this(reason, detail, nodeId, List.of());
+        }
+
         public MsgType type() {
             return MsgType.REJECT;
         }

@@ -207,7 +207,8 @@ public final class MessageCodec {
                 yield new Message.Addr(f.peers == null ? List.of() : f.peers, f.invalidPeers);
             }
             case BYE -> new Message.Bye(f.reason);
-            case REJECT -> new Message.Reject(f.reason, f.detail, isUuid(f.nodeId) ? f.nodeId : null);
+            case REJECT -> new Message.Reject(f.reason, f.detail, isUuid(f.nodeId) ? f.nodeId : null,
+                    f.peers == null ? List.of() : f.peers);
             case UNKNOWN -> new Message.Unknown(clip(f.msgtype));
         };
     }
@@ -291,26 +292,16 @@ public final class MessageCodec {
             }
             case PING -> field(b, "nonce", ((Message.Ping) message).nonce());
             case PONG -> field(b, "nonce", ((Message.Pong) message).nonce());
-            case ADDR -> {
-                b.append(",\"peers\":[");
-                List<Message.AddrEntry> peers = ((Message.Addr) message).peers();
-                for (int i = 0; i < peers.size(); i++) {
-                    Message.AddrEntry e = peers.get(i);
-                    b.append(i == 0 ? "{" : ",{");
-                    b.append("\"nodeid\":");
-                    quote(b, e.nodeId());
-                    b.append(",\"addr\":");
-                    quote(b, e.addr());
-                    b.append('}');
-                }
-                b.append(']');
-            }
+            case ADDR -> peers(b, ((Message.Addr) message).peers());
             case BYE -> field(b, "reason", ((Message.Bye) message).reason());
             case REJECT -> {
                 Message.Reject r = (Message.Reject) message;
                 field(b, "reason", r.reason());
                 field(b, "detail", r.detail());
                 field(b, "nodeid", r.nodeId());
+                if (!r.peers().isEmpty()) {
+                    peers(b, r.peers());
+                }
             }
             case GETADDR, UNKNOWN -> {
                 // no fields
@@ -318,6 +309,25 @@ public final class MessageCodec {
         }
         b.append("}\n");
         return Buffer.buffer(b.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void peers(StringBuilder b, List<Message.AddrEntry> peers) {
+        b.append(",\"peers\":[");
+        for (int i = 0; i < peers.size(); i++) {
+            Message.AddrEntry e = peers.get(i);
+            b.append(i == 0 ? "{" : ",{");
+            b.append("\"nodeid\":");
+            quote(b, e.nodeId());
+            b.append(",\"addr\":");
+            quote(b, e.addr());
+            b.append('}');
+        }
+        b.append(']');
+    }
+
+    /** Bytes one addr entry takes on the wire, to split long lists into lines under max-frame-bytes. */
+    public static int entryBytes(Message.AddrEntry e) {
+        return 24 + e.nodeId().length() + e.addr().length();
     }
 
     private static void field(StringBuilder b, String name, String value) {

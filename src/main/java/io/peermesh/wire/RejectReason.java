@@ -8,6 +8,8 @@ public enum RejectReason {
     DUPLICATE("duplicate"),
     /** The hello names another {@code network}. */
     NETWORK_MISMATCH("network_mismatch"),
+    /** The listener has p2p.max-peers peers; it lists some of them in the reject. */
+    FULL("full"),
     /** The listener is shutting down. */
     SHUTTING_DOWN("shutting_down");
 

@@ -52,6 +52,21 @@ final class FakePeer implements AutoCloseable {
         }
     }
 
+    /**
+     * The next line of this msgtype, skipping the node's own traffic (getaddr, addr, pings) that
+     * arrives unasked after a handshake; at most 100 lines are skipped.
+     */
+    String next(String msgtype) throws IOException {
+        String marker = "\"msgtype\":\"" + msgtype + "\"";
+        for (int i = 0; i < 100; i++) {
+            String line = readLine();
+            if (line == null || line.contains(marker)) {
+                return line;
+            }
+        }
+        throw new AssertionError("no " + msgtype + " among 100 lines");
+    }
+
     /** Reads until the node closes the connection; true if it did within 10 s. */
     boolean closedByNode() throws IOException {
         try {

@@ -70,7 +70,7 @@ class PeerNodeTest {
         assertEquals(1, seen.count(HandshakeResult.SELF), seen.toString());
         assertEquals(1, seen.count(DialResult.OK), seen.toString());
         assertEquals(0, me.peerCount());
-        assertEquals("only itself found: every bootstrap address leads back to this node", me.readiness().reason());
+        assertEquals("only itself found: every address it was given leads back to this node", me.readiness().reason());
 
         // Let time pass visibly: a witness node re-dials a dead port through several backoff rounds.
         CountingObserver witness = new CountingObserver();

@@ -147,12 +147,12 @@ class ProtocolGuardTest {
             assertTrue(hello.contains("\"msgtype\":\"hello\"") && hello.contains(node.nodeId())
                     && hello.contains("\"version\":1") && hello.contains("\"listen\":\"" + node.advertised() + "\""), hello);
             fake.send("{\"msgtype\":\"ping\"}");
-            assertEquals("{\"msgtype\":\"pong\"}", fake.readLine());
+            assertEquals("{\"msgtype\":\"pong\"}", fake.next("pong"));
             fake.send("{\"msgtype\":\"ping\",\"nonce\":\"abc\",\"extra\":{\"nested\":[1,2]}}");
-            assertEquals("{\"msgtype\":\"pong\",\"nonce\":\"abc\"}", fake.readLine());
+            assertEquals("{\"msgtype\":\"pong\",\"nonce\":\"abc\"}", fake.next("pong"));
             fake.send("{\"msgtype\":\"whatever-comes-next\"}");
             fake.send("{\"msgtype\":\"ping\",\"nonce\":\"after-unknown\"}");
-            assertEquals("{\"msgtype\":\"pong\",\"nonce\":\"after-unknown\"}", fake.readLine());
+            assertEquals("{\"msgtype\":\"pong\",\"nonce\":\"after-unknown\"}", fake.next("pong"));
             assertEquals(1, seen.count("received:UNKNOWN"));
             await(DEADLINE, () -> node.peerCount() == 2, () -> "minimal peer registered");
             fake.close();
@@ -169,9 +169,9 @@ class ProtocolGuardTest {
             assertTrue(fake.readLine().contains("\"hello\""));
             fake.sendRaw("{\"msgtype\":\"ping\",\"nonce\":\"1\"}\r\n{\"msgtype\":\"ping\",\"nonce\":\"2\"}\n{\"msgtype\":\"ping\",\"nonce\":\"3\"}\n"
                     .getBytes(StandardCharsets.UTF_8));
-            assertEquals("{\"msgtype\":\"pong\",\"nonce\":\"1\"}", fake.readLine());
-            assertEquals("{\"msgtype\":\"pong\",\"nonce\":\"2\"}", fake.readLine());
-            assertEquals("{\"msgtype\":\"pong\",\"nonce\":\"3\"}", fake.readLine());
+            assertEquals("{\"msgtype\":\"pong\",\"nonce\":\"1\"}", fake.next("pong"));
+            assertEquals("{\"msgtype\":\"pong\",\"nonce\":\"2\"}", fake.next("pong"));
+            assertEquals("{\"msgtype\":\"pong\",\"nonce\":\"3\"}", fake.next("pong"));
         }
         await(DEADLINE, () -> node.peerCount() == 1, () -> "fake dropped");
     }

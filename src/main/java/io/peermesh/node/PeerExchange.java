@@ -1,0 +1,182 @@
+package io.peermesh.node;
+
+import io.peermesh.wire.HostPort;
+import io.peermesh.wire.Message;
+import io.peermesh.wire.MessageCodec;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Peer exchange: how nodes that met through one seed find all the others.
+ *
+ * <ul>
+ *   <li>After each handshake both sides send {@code getaddr}; the answer lists the listening
+ *       addresses of peers known to be alive (a pong, or a handshake, within the ping timeout).</li>
+ *   <li>A newly handshaked peer is announced to every other peer in an unsolicited one-entry
+ *       {@code addr}, unless we heard of it from gossip ourselves (then whoever told us already
+ *       announced it): a join spreads in one or two hops without announcement storms.</li>
+ *   <li>Every {@code getaddr-interval} (jittered) a random peer is asked again: the safety net.</li>
+ *   <li>Incoming entries are validated by the codec; unsolicited ones pass a per-peer token
+ *       bucket, the answer to our own getaddr does not (as Bitcoin Core exempts it).</li>
+ * </ul>
+ * Threading: on the node's event loop.
+ */
+final class PeerExchange {
+
+    private static final int HEARD_OF_LIMIT = 4096;
+
+    private final Vertx vertx;
+    private final NodeConfig config;
+    private final NodeClock clock;
+    private final NodeObserver observer;
+    private final PeerTable table;
+    private final Dialer dialer;
+    private final String selfId;
+    private final HostPort self;
+    private final LinkedHashSet<String> heardOf = new LinkedHashSet<>();
+    private long timer = -1;
+
+    PeerExchange(Vertx vertx, NodeConfig config, NodeClock clock, NodeObserver observer, PeerTable table,
+            Dialer dialer, String selfId, HostPort self) {
+        this.vertx = vertx;
+        this.config = config;
+        this.clock = clock;
+        this.observer = observer;
+        this.table = table;
+        this.dialer = dialer;
+        this.selfId = selfId;
+        this.self = self;
+    }
+
+    void start() {
+        scheduleGetaddr();
+    }
+
+    void stop() {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+            timer = -1;
+        }
+    }
+
+    boolean timerPending() {
+        return timer >= 0;
+    }
+
+    private void scheduleGetaddr() {
+        long base = config.discovery().getaddrInterval().toMillis();
+        long delay = Math.max(10, (long) (base * (0.5 + ThreadLocalRandom.current().nextDouble())));
+        timer = vertx.setTimer(delay, id -> {
+            timer = -1;
+            List<PeerConnection> peers = table.connections();
+            if (!peers.isEmpty()) {
+                ask(peers.get(ThreadLocalRandom.current().nextInt(peers.size())));
+            }
+            scheduleGetaddr();
+        });
+    }
+
+    private void ask(PeerConnection c) {
+        c.expectAddr();
+        c.send(new Message.GetAddr());
+    }
+
+    /** A handshake completed: ask the new peer, and tell the others about it. */
+    void established(PeerConnection c) {
+        ask(c);
+        String listen = c.peerHello().listen();
+        if (listen == null || heardOf.contains(c.nodeId())) {
+            return;
+        }
+        Message.Addr announcement = new Message.Addr(List.of(new Message.AddrEntry(c.nodeId(), listen)), 0);
+        for (PeerConnection other : table.connections()) {
+            if (other != c) {
+                other.send(announcement);
+            }
+        }
+    }
+
+    /** Answers a getaddr with live peers' listening addresses, in lines under max-frame-bytes. */
+    void answer(PeerConnection asker) {
+        long now = clock.nanoTime();
+        long fresh = config.pingTimeout().toNanos();
+        int budget = config.maxFrameBytes() - 64;
+        List<Message.AddrEntry> chunk = new ArrayList<>();
+        int bytes = 0;
+        int total = 0;
+        for (PeerConnection c : table.connections()) {
+            String listen = c.peerHello().listen();
+            if (c == asker || listen == null || !c.aliveWithin(now, fresh)) {
+                continue;
+            }
+            Message.AddrEntry e = new Message.AddrEntry(c.nodeId(), listen);
+            int size = MessageCodec.entryBytes(e);
+            if (!chunk.isEmpty() && bytes + size > budget) {
+                asker.send(new Message.Addr(chunk, 0));
+                chunk = new ArrayList<>();
+                bytes = 0;
+            }
+            chunk.add(e);
+            bytes += size;
+            if (++total == MessageCodec.MAX_ADDR_ENTRIES) {
+                break;
+            }
+        }
+        // An empty answer still tells the asker "I know nobody else" (and ends its exemption).
+        asker.send(new Message.Addr(chunk, 0));
+    }
+
+    /** Takes in an addr: validated by the codec, rate limited here, then offered to the dialer. */
+    void receive(PeerConnection from, Message.Addr addr) {
+        if (addr.invalidEntries() > 0) {
+            observer.addrEntriesDropped(AddrDrop.INVALID, addr.invalidEntries());
+        }
+        List<Message.AddrEntry> entries = addr.peers();
+        int allowed = from.takeExpectedAddr() ? entries.size() : from.addrBudget().take(entries.size(), clock.nanoTime());
+        if (allowed < entries.size()) {
+            observer.addrEntriesDropped(AddrDrop.RATE_LIMITED, entries.size() - allowed);
+        }
+        learn(entries.subList(0, allowed));
+    }
+
+    /** Offers addresses a peer vouched for (an addr, or a full node's reject) to the dialer. */
+    void learn(List<Message.AddrEntry> entries) {
+        for (Message.AddrEntry e : entries) {
+            if (e.nodeId().equals(selfId) || table.get(e.nodeId()) != null) {
+                continue;
+            }
+            HostPort address = HostPort.parse(e.addr()).orElse(null);
+            if (address == null || address.equals(self)) {
+                continue;
+            }
+            remember(e.nodeId());
+            dialer.offer(address, DialTarget.Source.GOSSIP, e.nodeId());
+        }
+    }
+
+    /** A few live peers for a reject "full", so the refused dialer can go there. */
+    List<Message.AddrEntry> sample(int max) {
+        List<Message.AddrEntry> out = new ArrayList<>();
+        List<PeerConnection> peers = table.connections();
+        int start = peers.isEmpty() ? 0 : ThreadLocalRandom.current().nextInt(peers.size());
+        for (int i = 0; i < peers.size() && out.size() < max; i++) {
+            PeerConnection c = peers.get((start + i) % peers.size());
+            if (c.peerHello().listen() != null) {
+                out.add(new Message.AddrEntry(c.nodeId(), c.peerHello().listen()));
+            }
+        }
+        return out;
+    }
+
+    private void remember(String nodeId) {
+        if (heardOf.add(nodeId) && heardOf.size() > HEARD_OF_LIMIT) {
+            Iterator<String> oldest = heardOf.iterator();
+            oldest.next();
+            oldest.remove();
+        }
+    }
+}
