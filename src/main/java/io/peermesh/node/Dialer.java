@@ -110,7 +110,9 @@ final class Dialer {
             DialTarget t = it.next();
             if (t.sources.contains(DialTarget.Source.DNS) && !stillListed.contains(t.address)) {
                 t.sources.remove(DialTarget.Source.DNS);
-                if (t.sources.isEmpty() && t.state != DialTarget.State.CONNECTED && !t.inFlight()) {
+                boolean onlyHearsayOfALeaver = t.state == DialTarget.State.DEPARTED
+                        && t.sources.equals(java.util.EnumSet.of(DialTarget.Source.GOSSIP));
+                if ((t.sources.isEmpty() || onlyHearsayOfALeaver) && t.state != DialTarget.State.CONNECTED && !t.inFlight()) {
                     cancelTimer(t);
                     it.remove();
                     changed = true;
@@ -271,8 +273,8 @@ final class Dialer {
             if (!nodeId.equals(t.nodeId) || t.state != DialTarget.State.CONNECTED) {
                 continue;
             }
-            if (t.sources.isEmpty()) {
-                it.remove(); // DNS stopped listing it while it was connected
+            if (t.sources.isEmpty() || (saidBye && t.sources.equals(java.util.EnumSet.of(DialTarget.Source.GOSSIP)))) {
+                it.remove(); // DNS stopped listing it while it was connected, or only hearsay knew it and it left
             } else if (saidBye) {
                 t.state = DialTarget.State.DEPARTED;
                 t.problem = "node " + nodeId + " at " + t.address + " left (said bye)";

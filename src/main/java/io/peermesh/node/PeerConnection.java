@@ -42,6 +42,7 @@ public final class PeerConnection {
     private long establishedAtNanos;
     private boolean addrExpected; // we sent getaddr; the next addr is its answer, exempt from the rate limit
     private TokenBucket addrBudget;
+    private final io.vertx.core.Promise<Void> closed = io.vertx.core.Promise.promise();
 
     PeerConnection(ConnectionOwner owner, NetSocket socket, Direction direction, DialTarget target, int maxFrameBytes) {
         this.owner = owner;
@@ -190,8 +191,9 @@ public final class PeerConnection {
     }
 
     /**
-     * Closes the socket after what was already written (e.g. a bye) is flushed;
-     * {@link ConnectionOwner#closed} follows from the close handler.
+     * Closes the socket after what was already written (e.g. a bye) is flushed. The future
+     * completes once the owner was told ({@link ConnectionOwner#closed}), not merely when the
+     * socket is closed, so that a stopping node has let go of every connection when it is done.
      */
     Future<Void> close(String reason) {
         if (state != ConnectionState.CLOSED) {
@@ -199,7 +201,8 @@ public final class PeerConnection {
             state = ConnectionState.CLOSED;
             cancelHandshakeTimer();
         }
-        return socket.close();
+        socket.close();
+        return closed.future();
     }
 
     private void onSocketClosed() {
@@ -208,7 +211,11 @@ public final class PeerConnection {
         }
         state = ConnectionState.CLOSED;
         cancelHandshakeTimer();
-        owner.closed(this);
+        try {
+            owner.closed(this);
+        } finally {
+            closed.tryComplete();
+        }
     }
 
     private void cancelHandshakeTimer() {

@@ -5,8 +5,10 @@ import java.util.List;
 /**
  * Whether the node is ready (at least {@code minPeers} handshaked peers, listening, not stopping)
  * and, when it is not, why: {@code reason} is one sentence, {@code problems} the per-address detail.
+ * {@code dns} is the last DNS discovery outcome ({@code ok|empty|failed: detail}), shown whether
+ * ready or not, so a failing DNS is visible before it matters; null without DNS discovery.
  */
-public record Readiness(boolean ready, int peers, int minPeers, String reason, List<String> problems) {
+public record Readiness(boolean ready, int peers, int minPeers, String reason, List<String> problems, String dns) {
 
-    static final Readiness STARTING = new Readiness(false, 0, 0, "node is starting", List.of());
+    static final Readiness STARTING = new Readiness(false, 0, 0, "node is starting", List.of(), null);
 }

@@ -17,14 +17,17 @@ final class ReadinessReport {
     static Readiness of(boolean listening, boolean stopping, int peers, NodeConfig config, List<TargetStatus> targets,
             DnsOutcome dns) {
         int min = config.minPeers();
+        LookupResult lookup = dns.last();
+        String dnsState = config.discovery().dns() == null ? null
+                : lookup == null ? "pending" : lookup.status().label() + ": " + lookup.detail();
         if (stopping) {
-            return new Readiness(false, peers, min, "node is shutting down", List.of());
+            return new Readiness(false, peers, min, "node is shutting down", List.of(), dnsState);
         }
         if (!listening) {
-            return new Readiness(false, peers, min, "peer server is not listening yet", List.of());
+            return new Readiness(false, peers, min, "peer server is not listening yet", List.of(), dnsState);
         }
         if (peers >= min) {
-            return new Readiness(true, peers, min, null, List.of());
+            return new Readiness(true, peers, min, null, List.of(), dnsState);
         }
         List<String> problems = new ArrayList<>();
         int self = 0;
@@ -36,7 +39,6 @@ final class ReadinessReport {
             }
         }
         String dnsName = config.discovery().dns();
-        LookupResult lookup = dns.last();
         String reason;
         if (config.bootstrap().isEmpty() && dnsName == null && targets.isEmpty()) {
             reason = "nothing to discover from: neither p2p.bootstrap nor p2p.discovery.dns is set, "
@@ -61,6 +63,6 @@ final class ReadinessReport {
                 && !reason.startsWith("DNS failing")) {
             problems.add(0, "DNS failing: " + lookup.detail());
         }
-        return new Readiness(false, peers, min, reason, List.copyOf(problems));
+        return new Readiness(false, peers, min, reason, List.copyOf(problems), dnsState);
     }
 }

@@ -31,6 +31,9 @@ public class ReadinessCheck implements HealthCheck {
         }
         Readiness r = node.readiness();
         b.status(r.ready()).withData("peers", r.peers()).withData("minPeers", r.minPeers());
+        if (r.dns() != null) {
+            b.withData("dns", r.dns());
+        }
         if (!r.ready()) {
             b.withData("reason", r.reason());
             for (int i = 0; i < r.problems().size() && i < MAX_PROBLEMS_SHOWN; i++) {

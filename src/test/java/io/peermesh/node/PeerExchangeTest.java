@@ -1,0 +1,139 @@
+package io.peermesh.node;
+
+import static io.peermesh.node.Eventually.await;
+import static io.peermesh.node.Eventually.get;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.peermesh.discovery.LookupResult;
+import io.peermesh.wire.HostPort;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** addr validation and rate limits, identity per address, and DNS discovery behind a fake resolver. */
+class PeerExchangeTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(20);
+    private final TestNodes nodes = new TestNodes();
+
+    @AfterEach
+    void closeAll() {
+        nodes.close();
+    }
+
+    private static String hello(String nodeId, String listen) {
+        return "{\"msgtype\":\"hello\",\"nodeid\":\"" + nodeId + "\",\"listen\":\"" + listen + "\"}";
+    }
+
+    @Test
+    void aNewNodeIdAtAKnownAddressRetiresTheOldIdentityAtOnce() throws Exception {
+        PeerNode a = nodes.start(TestNodes.fast().internalPingTimer(false).build());
+        try (FakePeer old = new FakePeer(a.port()); FakePeer restarted = new FakePeer(a.port())) {
+            old.send(hello(old.nodeId, "127.0.0.1:40001"));
+            old.next("hello");
+            await(DEADLINE, () -> a.peerCount() == 1, () -> "old handshake");
+            // 'old' never closes its socket and no ping times out: only the new identity can evict it.
+            restarted.send(hello(restarted.nodeId, "127.0.0.1:40001"));
+            restarted.next("hello");
+            assertTrue(old.closedByNode(), "the old identity's connection was closed");
+            await(DEADLINE, () -> a.peerCount() == 1 && get(a.peers()).get(0).nodeid().equals(restarted.nodeId),
+                    () -> "peers " + get(a.peers()));
+        }
+    }
+
+    @Test
+    void invalidAddrEntriesAreDroppedAndCountedAndExcessUnsolicitedOnesAreRateLimited() throws Exception {
+        CountingObserver seen = new CountingObserver();
+        // max-peers 1: the fake fills the only slot, so learned addresses are kept for later, not dialled.
+        PeerNode a = nodes.start(TestNodes.fast().internalPingTimer(false).maxPeers(1)
+                .discovery(DiscoveryConfig.DEFAULTS.withAddrRate(0.001, 50)).build(), NodeClock.SYSTEM, seen);
+        try (FakePeer fake = new FakePeer(a.port())) {
+            fake.send(hello(fake.nodeId, "127.0.0.1:40002"));
+            fake.next("getaddr");
+            // The answer to the node's getaddr: exempt from the rate limit, but validated.
+            fake.send("{\"msgtype\":\"addr\",\"peers\":[{\"nodeid\":\"not-a-uuid\",\"addr\":\"127.0.0.1:1\"},"
+                    + "{\"nodeid\":\"" + UUID.randomUUID() + "\",\"addr\":\"no port\"},7,"
+                    + "{\"nodeid\":\"" + UUID.randomUUID() + "\",\"addr\":\"127.0.0.1:40003\"}]}");
+            await(DEADLINE, () -> seen.count(AddrDrop.INVALID) == 3, seen::toString);
+            await(DEADLINE, () -> a.knownAddresses() == 1, () -> "known " + a.knownAddresses());
+
+            // Unsolicited: 200 entries against a bucket of 50.
+            StringBuilder addr = new StringBuilder("{\"msgtype\":\"addr\",\"peers\":[");
+            for (int i = 0; i < 200; i++) {
+                addr.append(i == 0 ? "" : ",").append("{\"nodeid\":\"").append(UUID.randomUUID())
+                        .append("\",\"addr\":\"127.0.0.1:").append(41000 + i).append("\"}");
+            }
+            fake.send(addr.append("]}").toString());
+            await(DEADLINE, () -> seen.count(AddrDrop.RATE_LIMITED) == 150, seen::toString);
+            await(DEADLINE, () -> a.knownAddresses() == 51, () -> "known " + a.knownAddresses());
+            assertEquals(1, a.peerCount(), "the sender stays connected: excess is dropped, not punished");
+        }
+    }
+
+    @Test
+    void aGetaddrIsAnsweredWithListeningAddressesOfLivePeersOnly() throws Exception {
+        PeerNode a = nodes.start(TestNodes.fast().build());
+        PeerNode b = nodes.start(TestNodes.fast().bootstrap(List.of(a.advertised())).build());
+        await(DEADLINE, () -> a.peerCount() == 1, () -> "b joined");
+        try (FakePeer fake = new FakePeer(a.port())) {
+            fake.send(hello(fake.nodeId, "127.0.0.1:40004"));
+            fake.next("hello");
+            fake.send("{\"msgtype\":\"getaddr\"}");
+            String answer = fake.next("addr");
+            while (!answer.contains(b.nodeId())) { // an announcement may come first; the answer lists b
+                answer = fake.next("addr");
+            }
+            assertTrue(answer.contains("\"addr\":\"" + b.advertised() + "\""), answer);
+            assertFalse(answer.contains(fake.nodeId), "the asker is not told about itself: " + answer);
+        }
+    }
+
+    @Test
+    void dnsDiscoveryDialsWhatTheNameListsAndKeepsPeersWhenDnsFails() {
+        FakeResolver dns = new FakeResolver();
+        DiscoveryConfig byDns = DiscoveryConfig.DEFAULTS.withDns("peermesh-peers").withDnsInterval(Duration.ofMillis(100));
+        List<PeerNode> mesh = new ArrayList<>();
+        List<HostPort> listed = new ArrayList<>();
+        List<CountingObserver> seen = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            CountingObserver o = new CountingObserver();
+            seen.add(o);
+            PeerNode n = get(PeerNode.deploy(nodes.vertx, TestNodes.fast().discovery(byDns).build(), NodeClock.SYSTEM, o, dns));
+            mesh.add(n);
+            listed.add(n.advertised());
+        }
+        await(DEADLINE, () -> mesh.stream().allMatch(n -> n.readiness().reason() != null
+                && n.readiness().reason().startsWith("DNS empty")), () -> "readiness " + mesh.get(0).readiness());
+
+        dns.answer.set(LookupResult.ok(listed, "5 addresses"));
+        await(DEADLINE, () -> mesh.stream().allMatch(n -> n.peerCount() == 4), () -> "not a full mesh");
+
+        dns.answer.set(LookupResult.failed("no answer from DNS server 10.96.0.10:53"));
+        await(DEADLINE, () -> seen.get(0).count("lookup:FAILED") >= 3, () -> seen.get(0).toString());
+        assertTrue(mesh.stream().allMatch(n -> n.peerCount() == 4), "a failing DNS drops no peer");
+        assertTrue(mesh.get(0).readiness().dns().startsWith("failed: no answer"), mesh.get(0).readiness().dns());
+
+        // A record removed and its node gone: not re-dialled.
+        PeerNode gone = mesh.remove(4);
+        dns.answer.set(LookupResult.ok(listed.subList(0, 4), "4 addresses"));
+        nodes.stop(gone);
+        await(DEADLINE, () -> mesh.stream().allMatch(n -> n.peerCount() == 3), () -> "gone node still listed");
+        await(DEADLINE, () -> get(mesh.get(0).targets()).stream().noneMatch(t -> t.address().equals(gone.advertised().toString())),
+                () -> "targets " + get(mesh.get(0).targets()));
+
+        // Only itself: a lone node says so.
+        FakeResolver selfOnly = new FakeResolver();
+        PeerNode alone = get(PeerNode.deploy(nodes.vertx, TestNodes.fast().discovery(byDns).build(), NodeClock.SYSTEM,
+                NodeObserver.NONE, selfOnly));
+        selfOnly.answer.set(LookupResult.ok(List.of(alone.advertised()), "1 address"));
+        await(DEADLINE, () -> String.valueOf(alone.readiness().reason()).startsWith("only itself found"),
+                () -> "readiness " + alone.readiness());
+        get(alone.close());
+        assertTrue(selfOnly.closed, "the resolver is closed with the node");
+    }
+}
