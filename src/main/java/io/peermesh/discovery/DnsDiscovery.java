@@ -19,6 +19,8 @@ public final class DnsDiscovery {
 
     private static final Logger LOG = Logger.getLogger(DnsDiscovery.class.getName());
 
+    private static final long ALONE_INTERVAL_MILLIS = 1000;
+
     private final Vertx vertx;
     private final AddressResolver resolver;
     private final String name;
@@ -26,6 +28,7 @@ public final class DnsDiscovery {
     private final long intervalMillis;
     private final DoubleSupplier random;
     private final Consumer<LookupResult> sink;
+    private final java.util.function.BooleanSupplier alone;
 
     private long timer = -1;
     private boolean inFlight;
@@ -33,8 +36,12 @@ public final class DnsDiscovery {
     private boolean stopped;
     private LookupStatus lastStatus;
 
+    /**
+     * @param alone true while the node has no peer: lookups then repeat every second at most, since
+     *              pods started together each see an empty or partial answer at first
+     */
     public DnsDiscovery(Vertx vertx, AddressResolver resolver, String name, int port, Duration interval,
-            DoubleSupplier random, Consumer<LookupResult> sink) {
+            DoubleSupplier random, java.util.function.BooleanSupplier alone, Consumer<LookupResult> sink) {
         this.vertx = vertx;
         this.resolver = resolver;
         this.name = name;
@@ -42,6 +49,7 @@ public final class DnsDiscovery {
         this.intervalMillis = interval.toMillis();
         this.random = random;
         this.sink = sink;
+        this.alone = alone;
     }
 
     public void start() {
@@ -80,7 +88,8 @@ public final class DnsDiscovery {
                 again = false;
                 lookupNow();
             } else {
-                long delay = Math.max(50, (long) (intervalMillis * (0.8 + 0.4 * random.getAsDouble())));
+                long base = alone.getAsBoolean() ? Math.min(intervalMillis, ALONE_INTERVAL_MILLIS) : intervalMillis;
+                long delay = Math.max(50, (long) (base * (0.8 + 0.4 * random.getAsDouble())));
                 timer = vertx.setTimer(delay, id -> {
                     timer = -1;
                     lookupNow();

@@ -150,7 +150,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
             resolver = new DnsResolver(vertx, conf, d.dnsServers(), d.dnsTimeout());
         }
         return new DnsDiscovery(vertx, resolver, d.dns(), advertise.port(), d.dnsInterval(),
-                () -> ThreadLocalRandom.current().nextDouble(), this::onDnsLookup);
+                () -> ThreadLocalRandom.current().nextDouble(), () -> table.size() == 0, this::onDnsLookup);
     }
 
     /** A DNS answer: dial what is listed (but us), forget what is no longer listed; a failure changes nothing. */

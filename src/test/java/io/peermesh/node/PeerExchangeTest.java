@@ -126,14 +126,33 @@ class PeerExchangeTest {
         await(DEADLINE, () -> get(mesh.get(0).targets()).stream().noneMatch(t -> t.address().equals(gone.advertised().toString())),
                 () -> "targets " + get(mesh.get(0).targets()));
 
-        // Only itself: a lone node says so.
-        FakeResolver selfOnly = new FakeResolver();
-        PeerNode alone = get(PeerNode.deploy(nodes.vertx, TestNodes.fast().discovery(byDns).build(), NodeClock.SYSTEM,
-                NodeObserver.NONE, selfOnly));
-        selfOnly.answer.set(LookupResult.ok(List.of(alone.advertised()), "1 address"));
-        await(DEADLINE, () -> String.valueOf(alone.readiness().reason()).startsWith("only itself found"),
-                () -> "readiness " + alone.readiness());
-        get(alone.close());
-        assertTrue(selfOnly.closed, "the resolver is closed with the node");
+        // Only itself: a lone node says so, and logs the likely fix once.
+        List<String> advice = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override public void publish(java.util.logging.LogRecord r) {
+                if (String.valueOf(r.getMessage()).contains("publishNotReadyAddresses")) {
+                    advice.add(r.getMessage());
+                }
+            }
+            @Override public void flush() { }
+            @Override public void close() { }
+        };
+        java.util.logging.Logger.getLogger(DnsOutcome.class.getName()).addHandler(capture);
+        try {
+            FakeResolver selfOnly = new FakeResolver();
+            PeerNode alone = get(PeerNode.deploy(nodes.vertx, TestNodes.fast().discovery(byDns).build(), NodeClock.SYSTEM,
+                    NodeObserver.NONE, selfOnly));
+            selfOnly.answer.set(LookupResult.ok(List.of(alone.advertised()), "1 address"));
+            await(DEADLINE, () -> String.valueOf(alone.readiness().reason()).startsWith("only itself found"),
+                    () -> "readiness " + alone.readiness());
+            int seen = selfOnly.lookups.get();
+            await(DEADLINE, () -> selfOnly.lookups.get() >= seen + 2 * DnsOutcome.ALONE_LOOKUPS_BEFORE_ADVICE,
+                    () -> "lookups " + selfOnly.lookups.get());
+            assertEquals(1, advice.size(), "the advice is logged once: " + advice);
+            get(alone.close());
+            assertTrue(selfOnly.closed, "the resolver is closed with the node");
+        } finally {
+            java.util.logging.Logger.getLogger(DnsOutcome.class.getName()).removeHandler(capture);
+        }
     }
 }
