@@ -38,6 +38,8 @@ final class PeerExchange {
     private final String selfId;
     private final HostPort self;
     private final LinkedHashSet<String> heardOf = new LinkedHashSet<>();
+    /** Nodes recently refused as "full", passed on to the next refused ones so they can pair up. */
+    private final java.util.ArrayDeque<Message.AddrEntry> refused = new java.util.ArrayDeque<>();
     private long timer = -1;
 
     PeerExchange(Vertx vertx, NodeConfig config, NodeClock clock, NodeObserver observer, PeerTable table,
@@ -158,9 +160,24 @@ final class PeerExchange {
         }
     }
 
-    /** A few live peers for a reject "full", so the refused dialer can go there. */
+    /** Remembers a node refused for being full (its listening address, when it has one). */
+    void refused(Message.Hello hello) {
+        if (hello.listen() == null) {
+            return;
+        }
+        refused.removeIf(e -> e.nodeId().equals(hello.nodeId()));
+        refused.addLast(new Message.AddrEntry(hello.nodeId(), hello.listen()));
+        if (refused.size() > 8) {
+            refused.removeFirst();
+        }
+    }
+
+    /**
+     * For a reject "full": some live peers, and nodes recently refused too (they likely have free
+     * slots), so the refused dialer can go there.
+     */
     List<Message.AddrEntry> sample(int max) {
-        List<Message.AddrEntry> out = new ArrayList<>();
+        List<Message.AddrEntry> out = new ArrayList<>(refused);
         List<PeerConnection> peers = table.connections();
         int start = peers.isEmpty() ? 0 : ThreadLocalRandom.current().nextInt(peers.size());
         for (int i = 0; i < peers.size() && out.size() < max; i++) {

@@ -55,7 +55,6 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     private PeerExchange exchange;
     private DnsDiscovery dns;
     private final DnsOutcome dnsOutcome = new DnsOutcome();
-    private Message.Hello ownHello;
     private long pingTimer = -1;
     private volatile HostPort advertise;
     private volatile boolean stopping;
@@ -107,7 +106,6 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
             }
             advertise = config.advertise() != null ? config.advertise()
                     : AdvertiseAddress.derive(config.host(), server.actualPort());
-            ownHello = new Message.Hello(nodeId, NodeConfig.PROTOCOL_VERSION, config.network(), advertise.toString());
             client = vertx.createNetClient(new NetClientOptions()
                     .setConnectTimeout((int) config.connectTimeout().toMillis()).setTcpNoDelay(true).setTcpKeepAlive(true));
             dialer = new Dialer(vertx, client,
@@ -251,6 +249,14 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         PeerConnection existing = table.get(peer);
         if (existing == null) {
             if (table.size() >= config.maxPeers()) {
+                PeerConnection victim = hello.peerCount() != null && hello.peerCount() == 0 ? table.evictionCandidate() : null;
+                if (victim != null) {
+                    // An isolated node would stay isolated if every node it can find is full (a
+                    // seed and its first peers form a full clique): let it in, drop a peer that
+                    // has others. The victim re-dials, is refused "full" and learns where to go.
+                    return Admission.acceptEvicting(victim);
+                }
+                exchange.refused(hello);
                 return Admission.full("at p2p.max-peers " + config.maxPeers(), exchange.sample(16));
             }
             return Admission.accept();
@@ -286,6 +292,11 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         if (admission.replaces() != null) {
             observer.handshake(HandshakeResult.DUPLICATE);
             admission.replaces().close("duplicate: keeping the connection dialled by the smaller node id");
+        }
+        if (admission.evicts() != null) {
+            LOG.info(() -> "at p2p.max-peers: evicting peer " + admission.evicts().nodeId()
+                    + " to let in node " + c.nodeId() + ", which has no peer");
+            admission.evicts().close("evicted to make room for an isolated node");
         }
         LOG.info(() -> "peer " + c.nodeId() + " connected (" + c.describe() + ", listens on " + c.peerHello().listen() + ")");
         dialer.peerConnected(c.nodeId(), listen, c.target());
@@ -441,7 +452,11 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     @Override public NodeObserver observer() { return observer; }
     @Override public NodeClock clock() { return clock; }
     @Override public Vertx vertx() { return vertx; }
-    @Override public Message.Hello ownHello() { return ownHello; }
+    /** Our hello, with our current peer count (a full node lets in a node that has none). */
+    @Override public Message.Hello ownHello() {
+        return new Message.Hello(nodeId, NodeConfig.PROTOCOL_VERSION, config.network(),
+                advertise == null ? null : advertise.toString(), table.size());
+    }
     @Override public int peerCount() { return table.size(); }
     @Override public TokenBucket addrBucket() {
         return new TokenBucket(config.discovery().addrRate(), config.discovery().addrBurst(), clock.nanoTime());

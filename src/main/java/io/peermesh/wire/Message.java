@@ -12,9 +12,15 @@ public sealed interface Message {
 
     /**
      * Introduces a node. Only {@code nodeId} is required on the wire; {@code version},
-     * {@code network} and {@code listen} are null when the peer did not send them.
+     * {@code network}, {@code listen} and {@code peerCount} (how many peers the sender has) are
+     * null when the peer did not send them.
      */
-    record Hello(String nodeId, Integer version, String network, String listen) implements Message {
+    record Hello(String nodeId, Integer version, String network, String listen, Integer peerCount) implements Message {
+
+        public Hello(String nodeId, Integer version, String network, String listen) {
+            this(nodeId, version, network, listen, null);
+        }
+
         public MsgType type() {
             return MsgType.HELLO;
         }

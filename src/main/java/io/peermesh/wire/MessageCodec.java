@@ -115,6 +115,8 @@ public final class MessageCodec {
         String network;
         JsonToken listenToken;
         String listen;
+        JsonToken peerCountToken;
+        long peerCount;
         JsonToken nonceToken;
         String nonce;
         String reason;
@@ -139,6 +141,12 @@ public final class MessageCodec {
             case "nonce" -> { f.nonceToken = value; f.nonce = text(p, value); }
             case "reason" -> f.reason = clip(text(p, value));
             case "detail" -> f.detail = clip(text(p, value));
+            case "peercount" -> {
+                f.peerCountToken = value;
+                if (value == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+                    f.peerCount = p.getLongValue();
+                }
+            }
             case "version" -> {
                 f.versionToken = value;
                 if (value == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
@@ -233,7 +241,14 @@ public final class MessageCodec {
         if (listen != null && HostPort.parse(listen).isEmpty()) {
             throw new ProtocolViolation(ProtocolError.INVALID_HELLO, "hello listen is not host:port");
         }
-        return new Message.Hello(f.nodeId, version, network, listen);
+        Integer peerCount = null;
+        if (f.peerCountToken != null && f.peerCountToken != JsonToken.VALUE_NULL) {
+            if (f.peerCountToken != JsonToken.VALUE_NUMBER_INT || f.peerCount < 0 || f.peerCount > Integer.MAX_VALUE) {
+                throw new ProtocolViolation(ProtocolError.INVALID_HELLO, "hello peercount is not a non-negative integer");
+            }
+            peerCount = (int) f.peerCount;
+        }
+        return new Message.Hello(f.nodeId, version, network, listen, peerCount);
     }
 
     private static String optionalText(JsonToken token, String text, String what) throws ProtocolViolation {
@@ -289,6 +304,9 @@ public final class MessageCodec {
                 }
                 field(b, "network", h.network());
                 field(b, "listen", h.listen());
+                if (h.peerCount() != null) {
+                    b.append(",\"peercount\":").append(h.peerCount().intValue());
+                }
             }
             case PING -> field(b, "nonce", ((Message.Ping) message).nonce());
             case PONG -> field(b, "nonce", ((Message.Pong) message).nonce());
