@@ -294,9 +294,14 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
             admission.replaces().close("duplicate: keeping the connection dialled by the smaller node id");
         }
         if (admission.evicts() != null) {
-            LOG.info(() -> "at p2p.max-peers: evicting peer " + admission.evicts().nodeId()
-                    + " to let in node " + c.nodeId() + ", which has no peer");
-            admission.evicts().close("evicted to make room for an isolated node");
+            PeerConnection victim = admission.evicts();
+            LOG.info(() -> "at p2p.max-peers: evicting peer " + victim.nodeId() + " to let in node " + c.nodeId()
+                    + ", which has no peer");
+            victim.close("evicted to make room for an isolated node");
+            // Out of the table now, not when the close completes: the slot is already given away.
+            if (table.removeIfRegistered(victim)) {
+                peerGone(victim);
+            }
         }
         LOG.info(() -> "peer " + c.nodeId() + " connected (" + c.describe() + ", listens on " + c.peerHello().listen() + ")");
         dialer.peerConnected(c.nodeId(), listen, c.target());
@@ -348,19 +353,24 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     public void closed(PeerConnection c) {
         open.remove(c);
         if (table.removeIfRegistered(c)) {
-            LOG.info(() -> "peer " + c.nodeId() + " disconnected: " + c.closeReason());
-            dialer.peerLost(c.nodeId(), c.peerSaidBye());
-            if (table.size() < config.minPeers()) {
-                dialer.reviveDepartedBootstrap();
-            }
-            if (dns != null && !stopping) {
-                dns.lookupSoon(); // the peer may have moved (new pod IP)
-            }
-            dialer.fillSlots();
+            peerGone(c);
         } else if (c.target() != null && c.state() != ConnectionState.ESTABLISHED && c.peerHello() == null && !stopping) {
             dialer.handshakeFailed(c.target(), c.closeReason());
         }
         targetsChanged();
+    }
+
+    /** A registered peer left the table: re-dial or forget it, look again for others. */
+    private void peerGone(PeerConnection c) {
+        LOG.info(() -> "peer " + c.nodeId() + " disconnected: " + c.closeReason());
+        dialer.peerLost(c.nodeId(), c.peerSaidBye());
+        if (table.size() < config.minPeers()) {
+            dialer.reviveDepartedBootstrap();
+        }
+        if (dns != null && !stopping) {
+            dns.lookupSoon(); // the peer may have moved (new pod IP)
+        }
+        dialer.fillSlots();
     }
 
     // ---------------------------------------------------------------- pings

@@ -60,7 +60,7 @@ final class PeerTable {
         int bestCount = 0;
         for (PeerConnection c : byNodeId.values()) {
             Integer count = c.peerHello().peerCount();
-            if (count == null || count < 1) {
+            if (count == null || count < 1 || c.state() != ConnectionState.ESTABLISHED) {
                 continue;
             }
             if (best == null || count > bestCount

@@ -88,8 +88,11 @@ class MeshConvergenceTest {
         int pingsBefore = seedSeen.count("sent:PING");
         List<String> violations = new ArrayList<>();
         await(DEADLINE, () -> {
-            if (mesh.stream().anyMatch(n -> n.peerCount() > 8)) {
-                violations.add(counts(mesh));
+            for (PeerNode n : mesh) {
+                if (n.peerCount() > 8 && violations.size() < 3) {
+                    violations.add(n.nodeId() + " has " + get(n.peers()).stream()
+                            .map(p -> p.nodeid().substring(0, 8) + "/" + p.direction() + "/" + p.remoteAddress()).toList());
+                }
             }
             return seedSeen.count("sent:PING") >= pingsBefore + 10 * seed.peerCount();
         }, () -> "seed stopped pinging");
