@@ -55,7 +55,7 @@ class DnsmasqDiscoveryTest {
                 resolvConf.toString(), discovery.dnsTimeout(), discovery.getaddrInterval(), discovery.addrRate(),
                 discovery.addrBurst());
         NodeConfig config = NodeConfig.builder().host(ip).port(port)
-                .pingInterval(Duration.ofMillis(200)).pingTimeout(Duration.ofSeconds(1))
+                .pingInterval(Duration.ofMillis(250)).pingTimeout(Duration.ofSeconds(3))
                 .dialBackoff(Duration.ofMillis(50), Duration.ofMillis(500)).discovery(discovery).build();
         PeerNode n = Eventually.get(PeerNode.deploy(vertx, config, NodeClock.SYSTEM, observer));
         started.add(n);

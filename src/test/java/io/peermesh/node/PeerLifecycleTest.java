@@ -25,8 +25,9 @@ class PeerLifecycleTest {
 
     @Test
     void simultaneousDialsLeaveExactlyOneConnectionPerPairOnBothSides() throws Exception {
+        // Whether two dials cross depends on timing; repeat (bounded) until they did a few times.
         int crossed = 0;
-        for (int round = 0; round < 8; round++) {
+        for (int round = 0; round < 40 && crossed < 3; round++) {
             int portA = PeerNodeTest.freePort();
             int portB = PeerNodeTest.freePort();
             // Deploy both before waiting for either, so that their dials cross.
@@ -56,7 +57,7 @@ class PeerLifecycleTest {
                 get(b.close());
             }
         }
-        assertTrue(crossed > 0, "in 8 rounds the two dials never crossed; the tie-break went untested");
+        assertTrue(crossed > 0, "in 40 rounds the two dials never crossed; the tie-break went untested");
     }
 
     @Test

@@ -13,10 +13,14 @@ final class TestNodes implements AutoCloseable {
     final Vertx vertx = Vertx.vertx();
     private final List<PeerNode> nodes = new ArrayList<>();
 
+    /**
+     * Quick dials and pings, but a ping timeout generous enough that a loaded 2-core CI machine
+     * (GC pauses, CPU starvation) never drops a healthy peer in the middle of a test.
+     */
     static NodeConfig.Builder fast() {
         return NodeConfig.builder()
                 .host("127.0.0.1").port(0)
-                .pingInterval(Duration.ofMillis(100)).pingTimeout(Duration.ofMillis(500))
+                .pingInterval(Duration.ofMillis(250)).pingTimeout(Duration.ofSeconds(3))
                 .handshakeTimeout(Duration.ofSeconds(2)).connectTimeout(Duration.ofSeconds(2))
                 .dialBackoff(Duration.ofMillis(20), Duration.ofMillis(200));
     }
