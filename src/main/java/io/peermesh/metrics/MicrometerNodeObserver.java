@@ -10,6 +10,7 @@ import io.peermesh.node.AddrDrop;
 import io.peermesh.node.DialResult;
 import io.peermesh.node.Direction;
 import io.peermesh.node.HandshakeResult;
+import io.peermesh.node.Limit;
 import io.peermesh.node.NodeObserver;
 import io.peermesh.node.PeerNode;
 import io.peermesh.wire.MsgType;
@@ -48,6 +49,7 @@ public final class MicrometerNodeObserver implements NodeObserver, AutoCloseable
     private final Counter[] sent = new Counter[MsgType.values().length];
     private final Map<LookupStatus, Counter> lookups = new EnumMap<>(LookupStatus.class);
     private final Map<AddrDrop, Counter> addrDropped = new EnumMap<>(AddrDrop.class);
+    private final Map<Limit, Counter> limits = new EnumMap<>(Limit.class);
     private final Counter bytesReceived;
     private final Counter bytesSent;
     private final Counter peerTimeouts;
@@ -81,6 +83,10 @@ public final class MicrometerNodeObserver implements NodeObserver, AutoCloseable
         for (AddrDrop r : AddrDrop.values()) {
             addrDropped.put(r, keep(Counter.builder("p2p.addr.entries.dropped").tag("reason", r.label())
                     .description("addr entries dropped: invalid, or beyond the per-peer rate limit").register(registry)));
+        }
+        for (Limit l : Limit.values()) {
+            limits.put(l, keep(Counter.builder("p2p.limits").tag("limit", l.label())
+                    .description("Connections refused or closed by a limit").register(registry)));
         }
         bytesReceived = keep(Counter.builder("p2p.bytes.received").description("Bytes of decoded lines received")
                 .register(registry));
@@ -151,6 +157,11 @@ public final class MicrometerNodeObserver implements NodeObserver, AutoCloseable
     @Override
     public void discoveryLookup(LookupStatus result) {
         lookups.get(result).increment();
+    }
+
+    @Override
+    public void limitHit(Limit limit) {
+        limits.get(limit).increment();
     }
 
     @Override

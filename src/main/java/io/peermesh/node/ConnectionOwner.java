@@ -26,6 +26,11 @@ interface ConnectionOwner {
 
     io.vertx.core.Vertx vertx();
 
+    /** A limit closed this connection (counted and logged by the owner). */
+    void limitHit(PeerConnection connection, Limit limit);
+
+    LimitsConfig limits();
+
     /** A fresh addr rate limiter for a new peer. */
     TokenBucket addrBucket();
 

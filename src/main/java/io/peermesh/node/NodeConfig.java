@@ -30,6 +30,7 @@ import java.util.regex.Pattern;
  * @param maxPeers         most peers (inbound + outbound); learned addresses beyond wait for a slot
  * @param maxKnownAddresses most addresses remembered for dialling
  * @param discovery        DNS discovery and peer exchange settings
+ * @param limits           connection caps, message rate and write-queue bounds
  */
 public record NodeConfig(
         String host,
@@ -48,7 +49,8 @@ public record NodeConfig(
         boolean internalPingTimer,
         int maxPeers,
         int maxKnownAddresses,
-        DiscoveryConfig discovery) {
+        DiscoveryConfig discovery,
+        LimitsConfig limits) {
 
     public static final int PROTOCOL_VERSION = 1;
     public static final int DEFAULT_PORT = 5999;
@@ -68,7 +70,7 @@ public record NodeConfig(
                 .pingInterval(pingInterval).pingTimeout(pingTimeout).handshakeTimeout(handshakeTimeout)
                 .connectTimeout(connectTimeout).dialBackoff(dialBackoffMin, dialBackoffMax)
                 .maxFrameBytes(maxFrameBytes).minPeers(minPeers).internalPingTimer(internalPingTimer)
-                .maxPeers(maxPeers).maxKnownAddresses(maxKnownAddresses).discovery(discovery);
+                .maxPeers(maxPeers).maxKnownAddresses(maxKnownAddresses).discovery(discovery).limits(limits);
     }
 
     /** Mutable builder with the documented defaults. */
@@ -90,6 +92,7 @@ public record NodeConfig(
         private int maxPeers = 64;
         private int maxKnownAddresses = 1000;
         private DiscoveryConfig discovery = DiscoveryConfig.DEFAULTS;
+        private LimitsConfig limits = LimitsConfig.DEFAULTS;
 
         public Builder host(String v) { host = v; return this; }
         public Builder port(int v) { port = v; return this; }
@@ -108,6 +111,7 @@ public record NodeConfig(
         public Builder maxPeers(int v) { maxPeers = v; return this; }
         public Builder maxKnownAddresses(int v) { maxKnownAddresses = v; return this; }
         public Builder discovery(DiscoveryConfig v) { discovery = v; return this; }
+        public Builder limits(LimitsConfig v) { limits = v; return this; }
 
         /** Validates and builds; throws {@link IllegalArgumentException} saying what to change. */
         public NodeConfig build() {
@@ -158,12 +162,17 @@ public record NodeConfig(
             } else {
                 problems.addAll(discovery.problems());
             }
+            if (limits == null) {
+                problems.add("p2p.limits must be set");
+            } else {
+                problems.addAll(limits.problems(maxPeers));
+            }
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException("Invalid peermesh configuration: " + String.join("; ", problems));
             }
             return new NodeConfig(host, port, advertise, bootstrap, network, pingInterval, pingTimeout,
                     handshakeTimeout, connectTimeout, dialBackoffMin, dialBackoffMax, maxFrameBytes, minPeers,
-                    internalPingTimer, maxPeers, maxKnownAddresses, discovery);
+                    internalPingTimer, maxPeers, maxKnownAddresses, discovery, limits);
         }
 
         private static void positive(List<String> problems, String key, Duration d, Duration min) {

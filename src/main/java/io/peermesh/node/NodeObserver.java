@@ -30,6 +30,10 @@ public interface NodeObserver {
     default void protocolError(ProtocolError reason) {
     }
 
+    /** A limit refused a connection or closed one. */
+    default void limitHit(Limit limit) {
+    }
+
     default void discoveryLookup(io.peermesh.discovery.LookupStatus result) {
     }
 

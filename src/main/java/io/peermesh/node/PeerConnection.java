@@ -28,6 +28,8 @@ public final class PeerConnection {
     private final NetSocket socket;
     private final Direction direction;
     private final String remoteAddress;
+    private final String remoteIp;
+    private final TokenBucket messageBudget;
     private final DialTarget target; // the bootstrap/discovery entry this dial was for; null when inbound
     private final LineFramer framer;
     private final PingTracker pings = new PingTracker();
@@ -50,12 +52,16 @@ public final class PeerConnection {
         this.direction = direction;
         this.target = target;
         this.remoteAddress = String.valueOf(socket.remoteAddress());
+        this.remoteIp = socket.remoteAddress() == null ? "?" : socket.remoteAddress().hostAddress();
+        LimitsConfig limits = owner.limits();
+        this.messageBudget = new TokenBucket(limits.messageRate(), limits.messageBurst(), owner.clock().nanoTime());
         this.framer = new LineFramer(maxFrameBytes);
         this.openedAtNanos = owner.clock().nanoTime();
     }
 
     /** Wires the socket's handlers, arms the handshake deadline and, as the dialer, sends hello. */
     void open(long handshakeTimeoutMillis) {
+        socket.setWriteQueueMaxSize(owner.limits().maxWriteQueueBytes());
         socket.handler(this::onData);
         socket.closeHandler(v -> onSocketClosed());
         // An I/O error (e.g. connection reset) is followed by a close; the close handler does the work.
@@ -78,6 +84,11 @@ public final class PeerConnection {
     }
 
     private boolean onLine(Buffer line) {
+        if (messageBudget.take(1, owner.clock().nanoTime()) == 0) {
+            owner.limitHit(this, Limit.MESSAGE_RATE);
+            close("limit " + Limit.MESSAGE_RATE.label());
+            return false;
+        }
         Message message;
         try {
             message = MessageCodec.decode(line);
@@ -188,6 +199,11 @@ public final class PeerConnection {
         Buffer line = MessageCodec.encode(message);
         socket.write(line);
         owner.observer().sent(message.type(), line.length());
+        if (socket.writeQueueFull()) {
+            // The peer does not read what we send: drop it before it costs unbounded memory.
+            owner.limitHit(this, Limit.WRITE_QUEUE);
+            close("limit " + Limit.WRITE_QUEUE.label());
+        }
     }
 
     /**
@@ -258,6 +274,7 @@ public final class PeerConnection {
     public ConnectionState state() { return state; }
     public Direction direction() { return direction; }
     public String remoteAddress() { return remoteAddress; }
+    String remoteIp() { return remoteIp; }
     DialTarget target() { return target; }
     public Message.Hello peerHello() { return peerHello; }
     public String nodeId() { return peerHello == null ? null : peerHello.nodeId(); }

@@ -46,6 +46,9 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     private final String nodeId = UUID.randomUUID().toString();
     private final PeerTable table = new PeerTable();
     private final Set<PeerConnection> open = new HashSet<>();
+    private final java.util.Map<String, Integer> inboundByIp = new java.util.HashMap<>();
+    private int inboundOpen;
+    private LimitLog limitLog;
     private final long startedAtMillis;
     private final AddressResolver injectedResolver;
 
@@ -88,6 +91,15 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         return vertx.deployVerticle(node).map(id -> node);
     }
 
+    /** Offers an address to dial now, as a bootstrap entry would be (tests, tools). */
+    public void connectTo(HostPort address) {
+        onLoop(() -> {
+            if (dialer != null) {
+                dialer.offer(address, DialTarget.Source.BOOTSTRAP, null);
+            }
+        });
+    }
+
     /** Undeploys the node: bye to peers, then everything it opened is closed. */
     public Future<Void> close() {
         String id = deploymentID();
@@ -96,6 +108,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
 
     @Override
     public void start(Promise<Void> started) {
+        limitLog = new LimitLog(clock);
         server = vertx.createNetServer(new NetServerOptions().setHost(config.host()).setPort(config.port())
                 .setTcpNoDelay(true).setTcpKeepAlive(true));
         server.connectHandler(socket -> accept(socket, Direction.INBOUND, null));
@@ -220,9 +233,45 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
             socket.close();
             return;
         }
+        String ip = socket.remoteAddress() == null ? "?" : socket.remoteAddress().hostAddress();
+        if (direction == Direction.INBOUND) {
+            Limit refused = inboundLimit(ip);
+            if (refused != null) {
+                observer.limitHit(refused);
+                limitLog.hit(refused, "refused an inbound connection from " + ip);
+                socket.close();
+                return;
+            }
+            inboundOpen++;
+            inboundByIp.merge(ip, 1, Integer::sum);
+        }
         PeerConnection c = new PeerConnection(this, socket, direction, target, config.maxFrameBytes());
         open.add(c);
         c.open(config.handshakeTimeout().toMillis());
+    }
+
+    /** Which limit an inbound connection from {@code ip} would break, or null to accept it. */
+    private Limit inboundLimit(String ip) {
+        LimitsConfig l = config.limits();
+        if (inboundOpen >= l.maxInbound()) {
+            return Limit.INBOUND_TOTAL;
+        }
+        if (inboundByIp.getOrDefault(ip, 0) >= l.maxInboundPerIp()) {
+            return Limit.INBOUND_PER_IP;
+        }
+        int pending = 0;
+        for (PeerConnection c : open) {
+            if (c.state() == ConnectionState.HANDSHAKING) {
+                pending++;
+            }
+        }
+        return pending >= l.maxPendingHandshakes() ? Limit.PENDING_HANDSHAKES : null;
+    }
+
+    @Override
+    public void limitHit(PeerConnection c, Limit limit) {
+        observer.limitHit(limit);
+        limitLog.hit(limit, "closed " + c.describe());
     }
 
     // ---------------------------------------------------------------- handshake decisions
@@ -351,7 +400,10 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
 
     @Override
     public void closed(PeerConnection c) {
-        open.remove(c);
+        if (open.remove(c) && c.direction() == Direction.INBOUND) {
+            inboundOpen--;
+            inboundByIp.computeIfPresent(c.remoteIp(), (ip, n) -> n <= 1 ? null : n - 1);
+        }
         if (table.removeIfRegistered(c)) {
             peerGone(c);
         } else if (c.target() != null && c.state() != ConnectionState.ESTABLISHED && c.peerHello() == null && !stopping) {
@@ -468,6 +520,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
                 advertise == null ? null : advertise.toString(), table.size());
     }
     @Override public int peerCount() { return table.size(); }
+    @Override public LimitsConfig limits() { return config.limits(); }
     @Override public TokenBucket addrBucket() {
         return new TokenBucket(config.discovery().addrRate(), config.discovery().addrBurst(), clock.nanoTime());
     }

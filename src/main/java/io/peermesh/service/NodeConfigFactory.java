@@ -1,6 +1,7 @@
 package io.peermesh.service;
 
 import io.peermesh.node.DiscoveryConfig;
+import io.peermesh.node.LimitsConfig;
 import io.peermesh.node.NodeConfig;
 import io.peermesh.wire.HostPort;
 import java.time.Duration;
@@ -54,6 +55,9 @@ final class NodeConfigFactory {
                 .connectTimeout(c.connectTimeout()).dialBackoff(c.dialBackoffMin(), c.dialBackoffMax())
                 .maxFrameBytes(c.maxFrameBytes()).minPeers(c.minPeers())
                 .maxPeers(c.maxPeers()).maxKnownAddresses(c.maxKnownAddresses())
+                .limits(new LimitsConfig(c.limits().maxInbound(), c.limits().maxInboundPerIp(),
+                        c.limits().maxPendingHandshakes(), c.limits().messageRate(), c.limits().messageBurst(),
+                        c.limits().maxWriteQueueBytes()))
                 .discovery(new DiscoveryConfig(c.discovery().dns().map(String::trim).filter(s -> !s.isEmpty()).orElse(null),
                         c.discovery().dnsInterval(), dnsServers, c.discovery().resolvConf(), c.discovery().dnsTimeout(),
                         c.discovery().getaddrInterval(), c.discovery().addrRate(), c.discovery().addrBurst()))

@@ -74,6 +74,35 @@ public interface P2pConfig {
     /** How peers are found beyond the bootstrap list. */
     Discovery discovery();
 
+    /** What peers can make this node hold. */
+    Limits limits();
+
+    interface Limits {
+        /** Inbound connections at once, handshaking or established. */
+        @WithDefault("256")
+        int maxInbound();
+
+        /** Inbound connections at once from one remote IP. */
+        @WithDefault("32")
+        int maxInboundPerIp();
+
+        /** Connections waiting for their hello exchange. */
+        @WithDefault("64")
+        int maxPendingHandshakes();
+
+        /** Messages per second one connection may send, sustained. */
+        @WithDefault("200")
+        double messageRate();
+
+        /** Messages one connection may send in a burst. */
+        @WithDefault("2000")
+        int messageBurst();
+
+        /** Bytes queued for a peer that does not read before it is disconnected. */
+        @WithDefault("1048576")
+        int maxWriteQueueBytes();
+    }
+
     interface Discovery {
         /** DNS name listing every peer (a headless Service, e.g. peermesh-peers); unset: no DNS discovery. */
         Optional<String> dns();

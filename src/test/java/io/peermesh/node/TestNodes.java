@@ -22,7 +22,9 @@ final class TestNodes implements AutoCloseable {
                 .host("127.0.0.1").port(0)
                 .pingInterval(Duration.ofMillis(250)).pingTimeout(Duration.ofSeconds(3))
                 .handshakeTimeout(Duration.ofSeconds(2)).connectTimeout(Duration.ofSeconds(2))
-                .dialBackoff(Duration.ofMillis(20), Duration.ofMillis(200));
+                .dialBackoff(Duration.ofMillis(20), Duration.ofMillis(200))
+                // Every test node shares 127.0.0.1: per-IP and total caps sized for dozens of them.
+                .limits(LimitsConfig.DEFAULTS.withInbound(4096, 4096).withPendingHandshakes(4096));
     }
 
     PeerNode start(NodeConfig config) {
