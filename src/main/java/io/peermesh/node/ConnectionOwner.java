@@ -31,6 +31,9 @@ interface ConnectionOwner {
 
     LimitsConfig limits();
 
+    /** The connection broke the protocol (it is being closed); its source may be refused for a while. */
+    void misbehaved(PeerConnection connection);
+
     /** A fresh addr rate limiter for a new peer. */
     TokenBucket addrBucket();
 

@@ -11,7 +11,9 @@ public enum Limit {
     /** A connection sending faster than p2p.limits.message-rate (burst message-burst). */
     MESSAGE_RATE("message_rate", "p2p.limits.message-rate"),
     /** A peer that does not read: more than p2p.limits.max-write-queue-bytes queued for it. */
-    WRITE_QUEUE("write_queue", "p2p.limits.max-write-queue-bytes");
+    WRITE_QUEUE("write_queue", "p2p.limits.max-write-queue-bytes"),
+    /** An inbound connection from an IP that broke the protocol less than p2p.limits.ban-duration ago. */
+    COOLING_OFF("cooling_off", "p2p.limits.ban-duration");
 
     private final String label;
     private final String key;

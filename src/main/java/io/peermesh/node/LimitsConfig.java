@@ -13,26 +13,42 @@ import java.util.List;
  * @param messageRate         messages per second one connection may send, sustained
  * @param messageBurst        messages one connection may send in a burst
  * @param maxWriteQueueBytes  bytes queued for a peer that does not read before it is disconnected
+ * @param banDuration         how long inbound connections from an IP that broke the protocol are
+ *                            refused (0: never)
  */
 public record LimitsConfig(int maxInbound, int maxInboundPerIp, int maxPendingHandshakes, double messageRate,
-        int messageBurst, int maxWriteQueueBytes) {
+        int messageBurst, int maxWriteQueueBytes, java.time.Duration banDuration) {
 
-    public static final LimitsConfig DEFAULTS = new LimitsConfig(256, 32, 64, 200, 2000, 1024 * 1024);
+    public static final LimitsConfig DEFAULTS = new LimitsConfig(256, 32, 64, 200, 2000, 1024 * 1024,
+            java.time.Duration.ofSeconds(60));
+
+    public LimitsConfig(int maxInbound, int maxInboundPerIp, int maxPendingHandshakes, double messageRate,
+            int messageBurst, int maxWriteQueueBytes) {
+        this(maxInbound, maxInboundPerIp, maxPendingHandshakes, messageRate, messageBurst, maxWriteQueueBytes,
+                DEFAULTS_BAN);
+    }
+
+    private static final java.time.Duration DEFAULTS_BAN = java.time.Duration.ofSeconds(60);
+
+    public LimitsConfig withBanDuration(java.time.Duration ban) {
+        return new LimitsConfig(maxInbound, maxInboundPerIp, maxPendingHandshakes, messageRate, messageBurst,
+                maxWriteQueueBytes, ban);
+    }
 
     public LimitsConfig withInbound(int total, int perIp) {
-        return new LimitsConfig(total, perIp, maxPendingHandshakes, messageRate, messageBurst, maxWriteQueueBytes);
+        return new LimitsConfig(total, perIp, maxPendingHandshakes, messageRate, messageBurst, maxWriteQueueBytes, banDuration);
     }
 
     public LimitsConfig withPendingHandshakes(int max) {
-        return new LimitsConfig(maxInbound, maxInboundPerIp, max, messageRate, messageBurst, maxWriteQueueBytes);
+        return new LimitsConfig(maxInbound, maxInboundPerIp, max, messageRate, messageBurst, maxWriteQueueBytes, banDuration);
     }
 
     public LimitsConfig withMessageRate(double rate, int burst) {
-        return new LimitsConfig(maxInbound, maxInboundPerIp, maxPendingHandshakes, rate, burst, maxWriteQueueBytes);
+        return new LimitsConfig(maxInbound, maxInboundPerIp, maxPendingHandshakes, rate, burst, maxWriteQueueBytes, banDuration);
     }
 
     public LimitsConfig withWriteQueueBytes(int bytes) {
-        return new LimitsConfig(maxInbound, maxInboundPerIp, maxPendingHandshakes, messageRate, messageBurst, bytes);
+        return new LimitsConfig(maxInbound, maxInboundPerIp, maxPendingHandshakes, messageRate, messageBurst, bytes, banDuration);
     }
 
     List<String> problems(int maxPeers) {
@@ -48,6 +64,9 @@ public record LimitsConfig(int maxInbound, int maxInboundPerIp, int maxPendingHa
         }
         if (!(messageRate > 0) || messageBurst < 1) {
             problems.add("p2p.limits.message-rate must be above 0 and p2p.limits.message-burst at least 1");
+        }
+        if (banDuration == null || banDuration.isNegative()) {
+            problems.add("p2p.limits.ban-duration must be 0s or more, was " + banDuration);
         }
         if (maxWriteQueueBytes < 4096) {
             problems.add("p2p.limits.max-write-queue-bytes must be at least 4096, was " + maxWriteQueueBytes);

@@ -162,6 +162,7 @@ public final class PeerConnection {
 
     private void violation(ProtocolViolation v) {
         owner.observer().protocolError(v.error());
+        owner.misbehaved(this);
         // One line, no stack trace: bad input is expected, and the node keeps serving everyone else.
         LOG.warning(() -> "closing " + describe() + ": protocol error " + v.error().label() + ": " + v.getMessage());
         close("protocol error " + v.error().label());

@@ -49,6 +49,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     private final java.util.Map<String, Integer> inboundByIp = new java.util.HashMap<>();
     private int inboundOpen;
     private LimitLog limitLog;
+    private CoolingOff coolingOff;
     private final long startedAtMillis;
     private final AddressResolver injectedResolver;
 
@@ -109,6 +110,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     @Override
     public void start(Promise<Void> started) {
         limitLog = new LimitLog(clock);
+        coolingOff = new CoolingOff(config.limits().banDuration());
         server = vertx.createNetServer(new NetServerOptions().setHost(config.host()).setPort(config.port())
                 .setTcpNoDelay(true).setTcpKeepAlive(true));
         server.connectHandler(socket -> accept(socket, Direction.INBOUND, null));
@@ -253,6 +255,9 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     /** Which limit an inbound connection from {@code ip} would break, or null to accept it. */
     private Limit inboundLimit(String ip) {
         LimitsConfig l = config.limits();
+        if (coolingOff.refuses(ip, clock.nanoTime())) {
+            return Limit.COOLING_OFF;
+        }
         if (inboundOpen >= l.maxInbound()) {
             return Limit.INBOUND_TOTAL;
         }
@@ -272,6 +277,17 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     public void limitHit(PeerConnection c, Limit limit) {
         observer.limitHit(limit);
         limitLog.hit(limit, "closed " + c.describe());
+        if (limit == Limit.MESSAGE_RATE) {
+            misbehaved(c);
+        }
+    }
+
+    /** The peer broke the protocol: refuse its IP for p2p.limits.ban-duration. */
+    @Override
+    public void misbehaved(PeerConnection c) {
+        if (c.direction() == Direction.INBOUND) {
+            coolingOff.misbehaved(c.remoteIp(), clock.nanoTime());
+        }
     }
 
     // ---------------------------------------------------------------- handshake decisions

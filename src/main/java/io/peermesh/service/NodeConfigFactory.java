@@ -57,7 +57,7 @@ final class NodeConfigFactory {
                 .maxPeers(c.maxPeers()).maxKnownAddresses(c.maxKnownAddresses())
                 .limits(new LimitsConfig(c.limits().maxInbound(), c.limits().maxInboundPerIp(),
                         c.limits().maxPendingHandshakes(), c.limits().messageRate(), c.limits().messageBurst(),
-                        c.limits().maxWriteQueueBytes()))
+                        c.limits().maxWriteQueueBytes(), c.limits().banDuration()))
                 .discovery(new DiscoveryConfig(c.discovery().dns().map(String::trim).filter(s -> !s.isEmpty()).orElse(null),
                         c.discovery().dnsInterval(), dnsServers, c.discovery().resolvConf(), c.discovery().dnsTimeout(),
                         c.discovery().getaddrInterval(), c.discovery().addrRate(), c.discovery().addrBurst()))

@@ -101,6 +101,10 @@ public interface P2pConfig {
         /** Bytes queued for a peer that does not read before it is disconnected. */
         @WithDefault("1048576")
         int maxWriteQueueBytes();
+
+        /** How long inbound connections from an IP that broke the protocol are refused (0s: never). */
+        @WithDefault("60s")
+        Duration banDuration();
     }
 
     interface Discovery {

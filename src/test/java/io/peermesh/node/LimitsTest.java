@@ -101,4 +101,28 @@ class LimitsTest {
             await(DEADLINE, () -> node.peerCount() == 1, () -> "deaf peer still listed");
         }
     }
+
+    @Test
+    void anIpThatBrokeTheProtocolIsRefusedUntilTheCoolingOffEnds() throws Exception {
+        ManualClock clock = new ManualClock();
+        PeerNode node = nodes.start(TestNodes.fast().internalPingTimer(false)
+                .limits(LimitsConfig.DEFAULTS.withInbound(4096, 4096).withBanDuration(Duration.ofMinutes(1))).build(),
+                clock, seen);
+        nodes.start(TestNodes.fast().bootstrap(List.of(node.advertised())).build());
+        await(DEADLINE, () -> node.peerCount() == 1, () -> "legit peer");
+        try (FakePeer rude = new FakePeer(node.port())) {
+            rude.send("garbage");
+            assertTrue(rude.closedByNode());
+        }
+        try (FakePeer next = new FakePeer(node.port())) {
+            assertTrue(next.closedByNode(), "refused while cooling off");
+            await(DEADLINE, () -> seen.count(Limit.COOLING_OFF) == 1, seen::toString);
+        }
+        clock.advance(Duration.ofMinutes(1));
+        try (FakePeer later = new FakePeer(node.port())) {
+            assertTrue(later.handshake().contains("\"hello\""), "served again after the cooling-off");
+        }
+        assertEquals(1, seen.count(Limit.COOLING_OFF));
+        await(DEADLINE, () -> node.peerCount() == 1, () -> "the legitimate peer stayed");
+    }
 }
