@@ -50,13 +50,19 @@ SIM_OVERRIDES = [("P2P_PING_INTERVAL", "1s"), ("P2P_PING_TIMEOUT", "3s"), ("P2P_
 EXPECTED_ALERTS = ["PeermeshNodeWithoutPeers", "PeermeshMeshIncomplete", "PeermeshPingRttHigh", "PeermeshPeersTimingOut"]
 
 
+def k8s_dir(repo):
+    """k8s/ of the repository; SIM_K8S_DIR points elsewhere (e.g. manifests not merged yet)."""
+    return os.environ.get("SIM_K8S_DIR") or os.path.join(repo, "k8s")
+
+
 def _load_docs(repo):
     """The manifests as documents, and where they came from; (None, why) when there are none."""
-    k8s = os.path.join(repo, "k8s")
+    k8s = k8s_dir(repo)
     if not os.path.exists(os.path.join(k8s, "base", "statefulset.yaml")):
         return None, "built-in list (k8s/base/statefulset.yaml not found)"
     notes = []
-    kubectl = shutil.which("kubectl")
+    # SIM_KUBECTL=none behaves as a fresh CI machine without kubectl.
+    kubectl = None if os.environ.get("SIM_KUBECTL") == "none" else shutil.which(os.environ.get("SIM_KUBECTL") or "kubectl")
     if kubectl and os.path.exists(os.path.join(k8s, "kustomization.yaml")):
         try:
             out = subprocess.run([kubectl, "kustomize", k8s], capture_output=True, text=True, timeout=60)
@@ -210,7 +216,7 @@ def seconds(d):
 
 
 def cmd_rules(a):
-    src = os.path.join(a.repo, "k8s", "monitoring", "peermesh-alerts.rules.yml")
+    src = os.path.join(k8s_dir(a.repo), "monitoring", "peermesh-alerts.rules.yml")
     label = "k8s/monitoring/peermesh-alerts.rules.yml"
     if not os.path.exists(src):
         src = os.path.join(HERE, "fallback-alerts.rules.yml")
@@ -292,7 +298,7 @@ def substitute(expr, variables, range_):
 
 
 def cmd_dashboard(a):
-    files = sorted(glob.glob(os.path.join(a.repo, "k8s", "**", "*.json"), recursive=True))
+    files = sorted(glob.glob(os.path.join(k8s_dir(a.repo), "**", "*.json"), recursive=True))
     dash = None
     for f in files:
         try:
@@ -302,7 +308,7 @@ def cmd_dashboard(a):
             continue
         d = d.get("dashboard", d)
         if isinstance(d, dict) and d.get("panels"):
-            dash, label = d, os.path.relpath(f, a.repo)
+            dash, label = d, os.path.relpath(f, a.repo) if f.startswith(a.repo + os.sep) else f
             break
     queries = []
     if dash is None:
@@ -402,6 +408,7 @@ def poll(deadline_s, check, interval=0.25):
 
 
 def done(ok, elapsed, msg):
+    """The last line, read by cluster.sh: ok|FAILED, seconds waited, what was seen."""
     print("%s %.1f %s" % ("ok" if ok else "FAILED", elapsed, msg))
     sys.exit(0 if ok else 1)
 
@@ -482,7 +489,8 @@ def cmd_dropped(a):
                 s, t = http_json(pods.url(ip, "/node/targets"))
                 return [x for x in t if x.get("address") == a.addr] if s == 200 and isinstance(t, list) else None
             tg = pods.each(targets)
-            still += ["%s dials %s (%s)" % (n, a.addr, (t or [{}])[0].get("state") if t is not None else "no answer")
+            still += ["%s dials %s (%s)" % (n, a.addr, "no answer" if t is None else
+                      "state %s, source %s, failures %s" % (t[0].get("state"), t[0].get("source"), t[0].get("failures")))
                       for n, t in tg.items() if t is None or t]
         return not still, still
 
@@ -637,8 +645,9 @@ def cmd_quiet(a):
 
 
 def cmd_clear(a):
-    """Waits until no alert (of --names) is pending or firing."""
+    """Waits until no alert (of --names) is pending or firing; says which ones it waited for."""
     names = set(a.names.split(",")) if a.names else None
+    seen = set()
 
     def check():
         al = _alerts()
@@ -646,10 +655,12 @@ def cmd_clear(a):
             return False, ["Prometheus did not answer"]
         act = ["%s %s (pod %s)" % (x["labels"].get("alertname"), x["state"], x["labels"].get("pod")) for x in al
                if names is None or x["labels"].get("alertname") in names]
+        seen.update(a.rsplit(" (", 1)[0] for a in act)
         return not act, act
 
     ok, act, el = poll(a.deadline, check, interval=0.5)
-    done(ok, el, "no alert active" if ok else "still active: " + ", ".join(sorted(act))[:800])
+    done(ok, el, ("no alert active" + (" (waited for: %s)" % ", ".join(sorted(seen)) if seen else "")) if ok
+         else "still active: " + ", ".join(sorted(act))[:800])
 
 
 def _has_data(d):
