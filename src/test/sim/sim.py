@@ -547,16 +547,14 @@ def cmd_samples(a):
             if len(p) == 4:
                 rows.append((float(p[0]), int(p[1]), int(p[2]), p[3]))
     if not rows:
-        print("FAILED no samples")
-        sys.exit(1)
+        done(False, 0, "no readiness samples")
     low = min(rows, key=lambda r: r[1])
     dips = [r for r in rows if r[1] < a.min]
-    msg = "%d samples over %.0fs, fewest ready %d of %d" % (len(rows), rows[-1][0] - rows[0][0], low[1], low[2])
+    msg = "readiness sampled %d times: never fewer than %d of %d ready" % (len(rows), low[1], low[2])
     if dips:
-        msg += "; below %d in %d samples, first at +%.1fs (not ready: %s)" % (
-            a.min, len(dips), dips[0][0] - rows[0][0], dips[0][3])
-    print(("ok " if not dips else "FAILED ") + msg)
-    sys.exit(0 if not dips else 1)
+        msg = "readiness sampled %d times: fewer than %d ready in %d samples, first at +%.1fs (not ready: %s)" % (
+            len(rows), a.min, len(dips), dips[0][0] - rows[0][0], dips[0][3])
+    done(not dips, rows[-1][0] - rows[0][0], msg)
 
 
 # -------------------------------------------------------------------------------------- Prometheus
