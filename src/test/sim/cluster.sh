@@ -25,8 +25,9 @@ HOST_IP=$NET.1
 RULE_PREF=21300                       # policy rule keeping pod traffic inside the bridge
 # Partition: every pod address (.8-.255) prohibited, host (.1) and DNS (.2) still reachable.
 PARTITION_ROUTES=($NET.8/29 $NET.16/28 $NET.32/27 $NET.64/26 $NET.128/25)
-JAVA_OPTS=(-Xmx128m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ActiveProcessorCount=1
-           -XX:CICompilerCount=1 -Djava.util.logging.manager=org.jboss.logmanager.LogManager)
+# Light JVMs: 5-8 of them share 2 cores. The processor count is the container's CPU limit (below).
+JAVA_OPTS=(-Xmx128m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1
+           -Djava.util.logging.manager=org.jboss.logmanager.LogManager)
 
 log() { printf '[%6.1fs] %s\n' "$(elapsed "$T_START")" "$*"; }
 die() { echo "cluster.sh: $*" >&2; exit 2; }
@@ -114,11 +115,36 @@ stop_pid() { # pid [grace seconds]: TERM, then KILL after the grace period
   return 0
 }
 
+SUMMARY_DONE= SUMMARY_FAIL=1
+summary() { # the table of scenarios (also from the EXIT trap, when a run is cut short)
+  local i
+  SUMMARY_DONE=1
+  echo
+  echo "scenario                                              result   seconds"
+  echo "----------------------------------------------------- ------ ---------"
+  SUMMARY_FAIL=0
+  for i in "${!R_NAME[@]}"; do
+    printf '%-53s %-6s %9s\n' "${R_NAME[$i]}" "${R_RES[$i]}" "${R_SECS[$i]}"
+    [ "${R_RES[$i]}" = PASS ] || SUMMARY_FAIL=1
+  done
+  [ ${#R_NAME[@]} -gt 0 ] || SUMMARY_FAIL=1
+  echo "total $(elapsed "$T_START")s; alert rules time-compressed (see above); logs in ${RUN#$REPO/}"
+  # What the nodes logged beyond INFO, counted by kind (the evidence behind WARN notes and findings).
+  echo "pod logs, lines above INFO by kind:"
+  cat "$RUN"/pods/*.log 2>/dev/null | grep -E '^[0-9:.]+ (WARN|WARNING|ERROR|SEVERE) ' \
+    | sed -E 's/^[0-9:.]+ ([A-Z]+) +\[([^]]*)\] /\1 [\2] /; s/[0-9a-f]{8}-[0-9a-f-]{27}/<id>/g; s/[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+(:[0-9]+)?/<addr>/g; s/0x[0-9a-f]+/<ch>/g' \
+    | cut -c1-150 | sort | uniq -c | sort -rn | head -12 | sed 's/^/  /'
+}
+
 cleanup() {
   local rc=$?
   [ -n "$CLEANED" ] && return
   CLEANED=1
   trap - EXIT INT TERM
+  if [ -z "$SUMMARY_DONE" ] && [ ${#R_NAME[@]} -gt 0 ]; then
+    R_NAME+=("(run cut short: the rest did not run)") R_RES+=(FAIL) R_SECS+=("$(elapsed "$T_START")")
+    summary
+  fi
   signal TERM "$CHILD"
   signal TERM "$WATCHDOG_PID"
   local p
@@ -584,6 +610,7 @@ SVC_FQDN=$(py get --run "$RUN" service).$NAMESPACE.svc.cluster.local
 HTTP_PORT=$(py get --run "$RUN" http_port)
 PEER_PORT=$(py get --run "$RUN" peer_port)
 METRICS_PATH=$(py get --run "$RUN" metrics_path)
+JAVA_OPTS+=(-XX:ActiveProcessorCount="$(py get --run "$RUN" cpus)")
 echo "  JVM (not the image's run-java.sh): ${JAVA_OPTS[*]}"
 net_up
 start_dnsmasq
@@ -604,20 +631,5 @@ if scenario "all pods ready" s_start; then
   scenario "dashboard queries return data" s_dashboard
 fi
 
-echo
-echo "scenario                                              result   seconds"
-echo "----------------------------------------------------- ------ ---------"
-fail=0
-for i in "${!R_NAME[@]}"; do
-  printf '%-53s %-6s %9s\n' "${R_NAME[$i]}" "${R_RES[$i]}" "${R_SECS[$i]}"
-  [ "${R_RES[$i]}" = PASS ] || fail=1
-done
-echo "total $(elapsed "$T_START")s; alert rules time-compressed (see above); logs in ${RUN#$REPO/}"
-# What the nodes logged beyond INFO, counted by kind (the evidence behind WARN notes and findings).
-echo "pod logs, lines above INFO by kind:"
-cat "$RUN"/pods/*.log 2>/dev/null | grep -E '^[0-9:.]+ (WARN|WARNING|ERROR|SEVERE) ' \
-  | sed -E 's/^[0-9:.]+ ([A-Z]+) +\[([^]]*)\] /\1 [\2] /; s/[0-9a-f]{8}-[0-9a-f-]{27}/<id>/g; s/[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+(:[0-9]+)?/<addr>/g; s/0x[0-9a-f]+/<ch>/g' \
-  | cut -c1-150 | sort | uniq -c | sort -rn | head -12 | sed 's/^/  /'
-
-[ ${#R_NAME[@]} -gt 0 ] || fail=1
-exit $fail
+summary
+exit $SUMMARY_FAIL

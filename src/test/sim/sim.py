@@ -94,7 +94,7 @@ def read_manifest(repo):
     m = {"source": source, "namespace": "default", "service": "peermesh-peers", "publishNotReadyAddresses": True,
          "env": FALLBACK_ENV, "http_port": 8080, "peer_port": 5999, "ready_path": "/q/health/ready",
          "live_path": "/q/health/live", "started_path": "/q/health/started", "metrics_path": "/q/metrics",
-         "replicas": None, "warnings": []}
+         "replicas": None, "cpus": 1, "warnings": []}
     if docs is None:
         return m
     sts = next((d for d in docs if isinstance(d, dict) and d.get("kind") == "StatefulSet"), None)
@@ -110,6 +110,9 @@ def read_manifest(repo):
     m["replicas"] = spec.get("replicas")
     m["env"] = c.get("env") or []
     m["http_port"] = ports.get("http", 8080)
+    cpu = str(((c.get("resources") or {}).get("limits") or {}).get("cpu") or "1")
+    # A container limited to N CPUs sees ceil(N) processors (the JVM reads the cgroup quota).
+    m["cpus"] = max(1, math.ceil(float(cpu[:-1]) / 1000 if cpu.endswith("m") else float(cpu)))
     m["peer_port"] = ports.get("peer", 5999)
     for probe, key in (("readinessProbe", "ready_path"), ("livenessProbe", "live_path"), ("startupProbe", "started_path")):
         get = (c.get(probe) or {}).get("httpGet")
