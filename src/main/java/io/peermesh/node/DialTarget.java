@@ -31,6 +31,7 @@ final class DialTarget {
     int failures;
     long timerId = -1;
     long nextAttemptAtMillis;
+    long departedAtNanos;
     /** The node last reached at this address; null until a handshake identified it. */
     String nodeId;
     /** The last reason this address could not be connected, for readiness and /peers diagnostics; null when fine. */

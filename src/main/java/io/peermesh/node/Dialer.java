@@ -58,10 +58,11 @@ final class Dialer {
     private final Host host;
     private final int maxPeers;
     private final int maxKnown;
+    private final long departureGraceNanos;
     private final Map<HostPort, DialTarget> targets = new LinkedHashMap<>();
 
     Dialer(Vertx vertx, NetClient client, Backoff backoff, NodeClock clock, NodeObserver observer, Host host,
-            int maxPeers, int maxKnown) {
+            int maxPeers, int maxKnown, java.time.Duration departureGrace) {
         this.vertx = vertx;
         this.client = client;
         this.backoff = backoff;
@@ -70,6 +71,7 @@ final class Dialer {
         this.host = host;
         this.maxPeers = maxPeers;
         this.maxKnown = maxKnown;
+        this.departureGraceNanos = departureGrace.toNanos();
     }
 
     /**
@@ -91,7 +93,11 @@ final class Dialer {
             dial(t);
         } else {
             t.sources.add(source);
-            if (t.state == DialTarget.State.DEPARTED || t.state == DialTarget.State.IDLE) {
+            boolean justLeft = t.state == DialTarget.State.DEPARTED
+                    && clock.nanoTime() - t.departedAtNanos < departureGraceNanos;
+            // A node that said bye is still listed by DNS for a while (its pod is terminating);
+            // re-dialling it at once would only hit a closing server.
+            if (!justLeft && (t.state == DialTarget.State.DEPARTED || t.state == DialTarget.State.IDLE)) {
                 t.failures = 0;
                 if (nodeIdHint != null && !host.isConnected(String.valueOf(t.nodeId))) {
                     t.nodeId = nodeIdHint;
@@ -110,9 +116,10 @@ final class Dialer {
             DialTarget t = it.next();
             if (t.sources.contains(DialTarget.Source.DNS) && !stillListed.contains(t.address)) {
                 t.sources.remove(DialTarget.Source.DNS);
-                boolean onlyHearsayOfALeaver = t.state == DialTarget.State.DEPARTED
-                        && t.sources.equals(java.util.EnumSet.of(DialTarget.Source.GOSSIP));
-                if ((t.sources.isEmpty() || onlyHearsayOfALeaver) && t.state != DialTarget.State.CONNECTED && !t.inFlight()) {
+                // DNS is the authority on which pods exist: gossip about an address it dropped is
+                // stale, so an address that is not connected goes unless the bootstrap list names it.
+                t.sources.remove(DialTarget.Source.GOSSIP);
+                if (t.sources.isEmpty() && t.state != DialTarget.State.CONNECTED && !t.inFlight()) {
                     cancelTimer(t);
                     it.remove();
                     changed = true;
@@ -277,6 +284,7 @@ final class Dialer {
                 it.remove(); // DNS stopped listing it while it was connected, or only hearsay knew it and it left
             } else if (saidBye) {
                 t.state = DialTarget.State.DEPARTED;
+                t.departedAtNanos = clock.nanoTime();
                 t.problem = "node " + nodeId + " at " + t.address + " left (said bye)";
             } else {
                 t.failures = 0;

@@ -125,7 +125,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
                     .setConnectTimeout((int) config.connectTimeout().toMillis()).setTcpNoDelay(true).setTcpKeepAlive(true));
             dialer = new Dialer(vertx, client,
                     new Backoff(config.dialBackoffMin(), config.dialBackoffMax(), () -> ThreadLocalRandom.current().nextDouble()),
-                    clock, observer, this, config.maxPeers(), config.maxKnownAddresses());
+                    clock, observer, this, config.maxPeers(), config.maxKnownAddresses(), config.pingTimeout());
             exchange = new PeerExchange(vertx, config, clock, observer, table, dialer, nodeId, advertise);
             try {
                 dns = createDnsDiscovery();
@@ -212,6 +212,9 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
             dns.stop();
         }
         List<Future<Void>> closing = new ArrayList<>();
+        // Byes first: closing the server also closes its accepted connections. New connections
+        // arriving meanwhile are closed on accept (stopping), and peers do not re-dial a node that
+        // said bye within the departure grace (see Dialer).
         for (PeerConnection c : List.copyOf(open)) {
             if (c.state() == ConnectionState.ESTABLISHED) {
                 c.send(new Message.Bye("shutdown"));
