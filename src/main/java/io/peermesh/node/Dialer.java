@@ -155,6 +155,20 @@ final class Dialer {
         return host.peerCount() + inFlight < maxPeers;
     }
 
+    /**
+     * Dials an address even though a connected node claims it, to learn who really answers there
+     * (the handshake then retires a stale identity, or is refused as a duplicate).
+     */
+    void verify(HostPort address) {
+        DialTarget t = targets.computeIfAbsent(address, a -> new DialTarget(a, DialTarget.Source.GOSSIP));
+        if (t.inFlight() || t.state == DialTarget.State.SELF || host.stopping()) {
+            return;
+        }
+        cancelTimer(t);
+        t.state = DialTarget.State.DIALING;
+        connect(t);
+    }
+
     private void dial(DialTarget t) {
         cancelTimer(t);
         if (host.stopping() || t.state == DialTarget.State.SELF) {
@@ -178,6 +192,10 @@ final class Dialer {
             return;
         }
         t.state = DialTarget.State.DIALING;
+        connect(t);
+    }
+
+    private void connect(DialTarget t) {
         client.connect(t.address.port(), t.address.host()).onComplete(ar -> {
             if (ar.succeeded()) {
                 onConnected(t, ar.result());

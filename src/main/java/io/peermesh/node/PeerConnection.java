@@ -280,6 +280,7 @@ public final class PeerConnection {
     public Message.Hello peerHello() { return peerHello; }
     public String nodeId() { return peerHello == null ? null : peerHello.nodeId(); }
     public long establishedAtMillis() { return establishedAtMillis; }
+    long establishedAtNanos() { return establishedAtNanos; }
     public long openedAtNanos() { return openedAtNanos; }
     public String closeReason() { return closeReason; }
     public boolean peerSaidBye() { return peerSaidBye; }

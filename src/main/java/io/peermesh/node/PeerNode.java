@@ -50,6 +50,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     private int inboundOpen;
     private LimitLog limitLog;
     private CoolingOff coolingOff;
+    private long lastEvictionNanos = Long.MIN_VALUE / 2;
     private final long startedAtMillis;
     private final AddressResolver injectedResolver;
 
@@ -317,8 +318,11 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         PeerConnection existing = table.get(peer);
         if (existing == null) {
             if (table.size() >= config.maxPeers()) {
-                PeerConnection victim = hello.peerCount() != null && hello.peerCount() == 0 ? table.evictionCandidate() : null;
+                boolean evictionAllowed = clock.nanoTime() - lastEvictionNanos >= config.pingTimeout().toNanos();
+                PeerConnection victim = evictionAllowed && hello.peerCount() != null && hello.peerCount() == 0
+                        ? table.evictionCandidate() : null;
                 if (victim != null) {
+                    lastEvictionNanos = clock.nanoTime(); // at most one per ping timeout: a liar cannot churn us
                     // An isolated node would stay isolated if every node it can find is full (a
                     // seed and its first peers form a full clique): let it in, drop a peer that
                     // has others. The victim re-dials, is refused "full" and learns where to go.
@@ -331,11 +335,31 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         }
         // Simultaneous dials: both ends keep the connection dialled by the smaller node id, so both
         // close the same one. Any other second connection to a live peer is refused.
+        // Only within the handshake window: a crossing dial arrives moments after the first
+        // connection; later, a hello with a connected peer's id is a spoof and must not replace it.
         String preferredDialer = nodeId.compareTo(peer) < 0 ? nodeId : peer;
-        if (dialerOf(c, peer).equals(preferredDialer) && !dialerOf(existing, peer).equals(preferredDialer)) {
+        boolean crossing = clock.nanoTime() - existing.establishedAtNanos() < config.handshakeTimeout().toNanos();
+        if (crossing && dialerOf(c, peer).equals(preferredDialer) && !dialerOf(existing, peer).equals(preferredDialer)) {
             return Admission.acceptReplacing(existing);
         }
         return Admission.refuse(RejectReason.DUPLICATE, HandshakeResult.DUPLICATE, "already connected to " + peer);
+    }
+
+    /**
+     * We dialled {@code address} and {@code answering} answered: if another connected node claimed
+     * that address, it restarted there (or its IP was reused). Retire the old identity now instead
+     * of waiting for its pings to time out.
+     */
+    private void retireStaleAt(HostPort address, String answering) {
+        String previous = table.nodeIdListeningAt(address);
+        if (previous == null || previous.equals(answering)) {
+            return;
+        }
+        PeerConnection stale = table.get(previous);
+        LOG.info(() -> "node " + answering + " now listens at " + address + "; retiring " + previous);
+        if (stale != null) {
+            stale.close("replaced by node " + answering + " at the same address");
+        }
     }
 
     private String dialerOf(PeerConnection c, String peer) {
@@ -346,14 +370,15 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     public void established(PeerConnection c, Admission admission) {
         HostPort listen = PeerTable.listenOf(c);
         String previous = listen == null ? null : table.nodeIdListeningAt(listen);
-        if (previous != null && !previous.equals(c.nodeId())) {
-            // A new node id at a known address: the old node restarted there (or its IP was reused).
-            // Retire the old identity now instead of waiting for its pings to time out.
-            PeerConnection stale = table.get(previous);
-            LOG.info(() -> "node " + c.nodeId() + " now listens at " + listen + "; retiring " + previous);
-            if (stale != null) {
-                stale.close("replaced by node " + c.nodeId() + " at the same address");
-            }
+        // Only what answered when *we* dialled the address is evidence: an inbound hello can claim any listen.
+        if (previous != null && !previous.equals(c.nodeId()) && c.direction() == Direction.INBOUND) {
+            // A newcomer says it listens where a connected node listens: a restarted pod, or a
+            // liar. Dial the address to see who answers there; that decides.
+            dialer.verify(listen);
+        }
+        if (c.direction() == Direction.OUTBOUND && listen != null
+                && listen.equals(c.target() == null ? null : c.target().address)) {
+            retireStaleAt(listen, c.nodeId());
         }
         table.register(c);
         observer.handshake(HandshakeResult.OK);
@@ -390,6 +415,9 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         observer.handshake(reason == RejectReason.DUPLICATE ? HandshakeResult.DUPLICATE : HandshakeResult.REFUSED);
         if (reject.nodeId() != null) {
             dialer.identified(t, reject.nodeId());
+            if (reason == RejectReason.DUPLICATE) {
+                retireStaleAt(t.address, reject.nodeId()); // whoever refuses us there is who listens there
+            }
         }
         if (reason == RejectReason.FULL) {
             exchange.learn(reject.peers().subList(0, Math.min(reject.peers().size(), 32)));

@@ -32,7 +32,8 @@ final class PeerTable {
             forgetListen(previous);
         }
         HostPort listen = listenOf(connection);
-        if (listen != null) {
+        // An inbound hello's listen is a claim; what we dialled is evidence and wins.
+        if (listen != null && (connection.direction() == Direction.OUTBOUND || !nodeIdByListen.containsKey(listen))) {
             nodeIdByListen.put(listen, connection.nodeId());
         }
         recount();

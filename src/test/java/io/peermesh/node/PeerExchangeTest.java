@@ -31,19 +31,53 @@ class PeerExchangeTest {
     }
 
     @Test
-    void aNewNodeIdAtAKnownAddressRetiresTheOldIdentityAtOnce() throws Exception {
+    void aNewNodeIdAnsweringAtAKnownAddressRetiresTheOldIdentityAtOnce() throws Exception {
         PeerNode a = nodes.start(TestNodes.fast().internalPingTimer(false).build());
-        try (FakePeer old = new FakePeer(a.port()); FakePeer restarted = new FakePeer(a.port())) {
-            old.send(hello(old.nodeId, "127.0.0.1:40001"));
+        int port = PeerNodeTest.freePort();
+        try (FakePeer old = new FakePeer(a.port())) {
+            // The old identity, still connected (its socket open, no ping timed out), listening at
+            // the address where a new node (the restarted pod) will answer.
+            old.send(hello(old.nodeId, "127.0.0.1:" + port));
             old.next("hello");
             await(DEADLINE, () -> a.peerCount() == 1, () -> "old handshake");
-            // 'old' never closes its socket and no ping times out: only the new identity can evict it.
-            restarted.send(hello(restarted.nodeId, "127.0.0.1:40001"));
-            restarted.next("hello");
+            // The new node dials a, saying it listens there; a checks by dialling the address.
+            PeerNode restarted = nodes.start(TestNodes.fast().internalPingTimer(false).port(port)
+                    .bootstrap(List.of(a.advertised())).build());
             assertTrue(old.closedByNode(), "the old identity's connection was closed");
-            await(DEADLINE, () -> a.peerCount() == 1 && get(a.peers()).get(0).nodeid().equals(restarted.nodeId),
+            await(DEADLINE, () -> a.peerCount() == 1 && get(a.peers()).get(0).nodeid().equals(restarted.nodeId()),
                     () -> "peers " + get(a.peers()));
         }
+    }
+
+    @Test
+    void anInboundHelloClaimingAPeersAddressDoesNotDisconnectThatPeer() throws Exception {
+        PeerNode a = nodes.start(TestNodes.fast().internalPingTimer(false).build());
+        PeerNode b = nodes.start(TestNodes.fast().internalPingTimer(false).bootstrap(List.of(a.advertised())).build());
+        await(DEADLINE, () -> a.peerCount() == 1, () -> "b joined");
+        try (FakePeer liar = new FakePeer(a.port())) {
+            liar.send(hello(liar.nodeId, b.advertised().toString()));
+            liar.next("hello");
+            await(DEADLINE, () -> a.peerCount() == 2, () -> "liar registered");
+            assertTrue(get(a.peers()).stream().anyMatch(p -> p.nodeid().equals(b.nodeId())), "b kept");
+        }
+    }
+
+    @Test
+    void aHelloWithAConnectedPeersIdLongAfterItJoinedCannotReplaceIt() throws Exception {
+        // Whatever the ids, a hello reusing b's id outside the crossing-dial window is refused.
+        PeerNode a = nodes.start(TestNodes.fast().handshakeTimeout(Duration.ofMillis(200)).internalPingTimer(false).build());
+        PeerNode b = nodes.start(TestNodes.fast().internalPingTimer(false).bootstrap(List.of(a.advertised())).build());
+        await(DEADLINE, () -> a.peerCount() == 1, () -> "b joined");
+        CountingObserver witness = new CountingObserver();
+        nodes.start(TestNodes.fast().bootstrap(List.of(new HostPort("127.0.0.1", PeerNodeTest.freePort()))).build(),
+                NodeClock.SYSTEM, witness);
+        await(DEADLINE, () -> witness.count(DialResult.REFUSED) >= 3, witness::toString); // > 200 ms pass
+        try (FakePeer spoof = new FakePeer(a.port())) {
+            spoof.send(hello(b.nodeId(), "127.0.0.1:40009"));
+            assertTrue(spoof.next("reject").contains("duplicate"));
+        }
+        assertEquals(b.nodeId(), get(a.peers()).get(0).nodeid());
+        assertEquals(1, a.peerCount());
     }
 
     @Test
