@@ -49,6 +49,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     private final java.util.Map<String, Integer> inboundByIp = new java.util.HashMap<>();
     private int inboundOpen;
     private LimitLog limitLog;
+    private TlsGate tls; // null: plain TCP
     private final long startedAtMillis;
     private final AddressResolver injectedResolver;
 
@@ -109,8 +110,10 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     @Override
     public void start(Promise<Void> started) {
         limitLog = new LimitLog(clock);
-        server = vertx.createNetServer(new NetServerOptions().setHost(config.host()).setPort(config.port())
-                .setTcpNoDelay(true).setTcpKeepAlive(true));
+        tls = config.tls() == null ? null : new TlsGate(config.tls(), vertx, clock, observer);
+        NetServerOptions serverOptions = new NetServerOptions().setHost(config.host()).setPort(config.port())
+                .setTcpNoDelay(true).setTcpKeepAlive(true);
+        server = vertx.createNetServer(tls == null ? serverOptions : tls.configure(serverOptions, config.handshakeTimeout()));
         server.connectHandler(socket -> accept(socket, Direction.INBOUND, null));
         server.listen().onComplete(ar -> {
             if (ar.failed()) {
@@ -119,8 +122,9 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
             }
             advertise = config.advertise() != null ? config.advertise()
                     : AdvertiseAddress.derive(config.host(), server.actualPort());
-            client = vertx.createNetClient(new NetClientOptions()
-                    .setConnectTimeout((int) config.connectTimeout().toMillis()).setTcpNoDelay(true).setTcpKeepAlive(true));
+            NetClientOptions clientOptions = new NetClientOptions()
+                    .setConnectTimeout((int) config.connectTimeout().toMillis()).setTcpNoDelay(true).setTcpKeepAlive(true);
+            client = vertx.createNetClient(tls == null ? clientOptions : tls.configure(clientOptions, config.handshakeTimeout()));
             dialer = new Dialer(vertx, client,
                     new Backoff(config.dialBackoffMin(), config.dialBackoffMax(), () -> ThreadLocalRandom.current().nextDouble()),
                     clock, observer, this, config.maxPeers(), config.maxKnownAddresses());
@@ -136,7 +140,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
             }
             listening = true;
             LOG.info(() -> "node " + nodeId + " listening on " + config.host() + ":" + server.actualPort()
-                    + ", advertising " + advertise + ", network " + config.network());
+                    + ", advertising " + advertise + ", network " + config.network() + (tls == null ? "" : ", mutual TLS"));
             config.bootstrap().forEach(a -> dialer.offer(a, DialTarget.Source.BOOTSTRAP, null));
             exchange.start();
             if (dns != null) {
@@ -248,6 +252,9 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         PeerConnection c = new PeerConnection(this, socket, direction, target, config.maxFrameBytes());
         open.add(c);
         c.open(config.handshakeTimeout().toMillis());
+        if (tls != null && direction == Direction.INBOUND) {
+            tls.secureInbound(c, socket); // before anything is read; outbound sockets are TLS from the connect
+        }
     }
 
     /** Which limit an inbound connection from {@code ip} would break, or null to accept it. */
@@ -481,7 +488,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         Readiness r = readiness;
         return new NodeView(nodeId, advertise == null ? null : advertise.toString(), config.host() + ":" + port(),
                 config.network(), NodeConfig.PROTOCOL_VERSION, table.size(), config.minPeers(), r.ready(),
-                Instant.ofEpochMilli(startedAtMillis).toString());
+                Instant.ofEpochMilli(startedAtMillis).toString(), config.tls() != null, tls == null ? null : tls.info());
     }
 
     @Override
