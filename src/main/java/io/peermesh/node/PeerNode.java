@@ -109,8 +109,19 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
 
     @Override
     public void start(Promise<Void> started) {
+        if (config.tls() != null && tls == null) {
+            // Loading the keys and the TLS classes can block for a while: on a worker, then start.
+            vertx.executeBlocking(() -> new TlsGate(config.tls(), vertx, clock, observer), false).onComplete(ar -> {
+                if (ar.failed()) {
+                    started.fail(ar.cause());
+                } else {
+                    tls = ar.result();
+                    start(started);
+                }
+            });
+            return;
+        }
         limitLog = new LimitLog(clock);
-        tls = config.tls() == null ? null : new TlsGate(config.tls(), vertx, clock, observer);
         NetServerOptions serverOptions = new NetServerOptions().setHost(config.host()).setPort(config.port())
                 .setTcpNoDelay(true).setTcpKeepAlive(true);
         server = vertx.createNetServer(tls == null ? serverOptions : tls.configure(serverOptions, config.handshakeTimeout()));

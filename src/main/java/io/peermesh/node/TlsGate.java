@@ -1,6 +1,8 @@
 package io.peermesh.node;
 
 import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.peermesh.wire.ProtocolError;
 import io.vertx.core.Vertx;
@@ -21,8 +23,10 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509KeyManager;
 import javax.net.ssl.X509TrustManager;
 import javax.security.auth.x500.X500Principal;
@@ -67,11 +71,36 @@ final class TlsGate {
     private long lastLoggedMillis = Long.MIN_VALUE / 2;
     private long suppressed;
 
+    /**
+     * Loads the certificate, key and CA once to check them and describe them, and initialises the
+     * TLS classes (a one-time cost of up to seconds on a busy machine, which would otherwise fall on
+     * the event loop at the first connection). Blocking: call it on a worker thread.
+     *
+     * @throws IllegalStateException when the certificate, key or CA cannot be used, saying why
+     */
     TlsGate(PeerTls tls, Vertx vertx, NodeClock clock, NodeObserver observer) {
         this.tls = tls;
         this.clock = clock;
         this.observer = observer;
-        this.info = describe(tls, vertx);
+        KeyManagerFactory keys;
+        TrustManagerFactory trust;
+        try {
+            keys = tls.keyCert().getKeyManagerFactory(vertx);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot load this node's TLS certificate and key: " + e.getMessage(), e);
+        }
+        try {
+            trust = tls.trust().getTrustManagerFactory(vertx);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot load the mesh CA (TLS trust): " + e.getMessage(), e);
+        }
+        try {
+            SslContextBuilder.forServer(keys).trustManager(trust).sslProvider(SslProvider.JDK).build();
+            SslContextBuilder.forClient().keyManager(keys).trustManager(trust).sslProvider(SslProvider.JDK).build();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot set up TLS with this node's certificate, key and CA: " + e.getMessage(), e);
+        }
+        this.info = describe(keys, trust);
     }
 
     /** Server side: this node's certificate, the mesh CA, client certificates required. */
@@ -190,28 +219,20 @@ final class TlsGate {
     }
 
     /** The certificate this node presents and the CAs it trusts, for /node: names and dates only. */
-    static PeerTls.Info describe(PeerTls tls, Vertx vertx) {
+    private static PeerTls.Info describe(KeyManagerFactory keys, TrustManagerFactory trust) {
         X509Certificate own = null;
-        try {
-            for (KeyManager km : tls.keyCert().getKeyManagerFactory(vertx).getKeyManagers()) {
-                if (own == null && km instanceof X509KeyManager x) {
-                    own = firstCertificate(x);
-                }
+        for (KeyManager km : keys.getKeyManagers()) {
+            if (own == null && km instanceof X509KeyManager x) {
+                own = firstCertificate(x);
             }
-        } catch (Exception e) {
-            // unreadable here means unusable for the server too, which then fails the start with the reason
         }
         List<String> cas = new ArrayList<>();
-        try {
-            for (TrustManager tm : tls.trust().getTrustManagerFactory(vertx).getTrustManagers()) {
-                if (tm instanceof X509TrustManager x) {
-                    for (X509Certificate ca : x.getAcceptedIssuers()) {
-                        cas.add(ca.getSubjectX500Principal().getName(X500Principal.RFC2253));
-                    }
+        for (TrustManager tm : trust.getTrustManagers()) {
+            if (tm instanceof X509TrustManager x) {
+                for (X509Certificate ca : x.getAcceptedIssuers()) {
+                    cas.add(ca.getSubjectX500Principal().getName(X500Principal.RFC2253));
                 }
             }
-        } catch (Exception e) {
-            // as above
         }
         return own == null
                 ? new PeerTls.Info(null, null, null, List.copyOf(cas))

@@ -7,6 +7,7 @@ import io.peermesh.node.NodeConfig;
 import io.peermesh.node.PeerNode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.tls.TlsConfigurationRegistry;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -29,19 +30,21 @@ public class PeerService {
     private final Vertx vertx;
     private final P2pConfig p2p;
     private final MeterRegistry registry;
+    private final TlsConfigurationRegistry tlsRegistry;
 
     private volatile PeerNode node;
     private MicrometerNodeObserver metrics;
 
     @Inject
-    public PeerService(Vertx vertx, P2pConfig p2p, MeterRegistry registry) {
+    public PeerService(Vertx vertx, P2pConfig p2p, MeterRegistry registry, TlsConfigurationRegistry tlsRegistry) {
         this.vertx = vertx;
         this.p2p = p2p;
         this.registry = registry;
+        this.tlsRegistry = tlsRegistry;
     }
 
     void onStart(@Observes StartupEvent event) throws InterruptedException, TimeoutException {
-        NodeConfig config = NodeConfigFactory.from(p2p);
+        NodeConfig config = NodeConfigFactory.from(p2p, tlsRegistry);
         metrics = new MicrometerNodeObserver(registry);
         PeerNode created = new PeerNode(config, NodeClock.SYSTEM, metrics);
         try {

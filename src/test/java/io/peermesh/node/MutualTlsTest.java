@@ -107,6 +107,19 @@ class MutualTlsTest {
     }
 
     @Test
+    void anUnreadableKeyOrCaFailsTheStartSayingWhich() {
+        TestCa.Issued issued = mesh.issue("node-c");
+        Throwable noKey = Eventually.getFailure(PeerNode.deploy(nodes.vertx, TestNodes.fast()
+                .tls(PeerTls.pem(issued.cert().toString(), dir.resolve("missing.key").toString(), mesh.caCert.toString()))
+                .build(), NodeClock.SYSTEM, NodeObserver.NONE));
+        assertTrue(noKey.getMessage().startsWith("cannot load this node's TLS certificate and key"), noKey.toString());
+        Throwable noCa = Eventually.getFailure(PeerNode.deploy(nodes.vertx, TestNodes.fast()
+                .tls(PeerTls.pem(issued.cert().toString(), issued.key().toString(), dir.resolve("missing.crt").toString()))
+                .build(), NodeClock.SYSTEM, NodeObserver.NONE));
+        assertTrue(noCa.getMessage().startsWith("cannot load the mesh CA"), noCa.toString());
+    }
+
+    @Test
     void withoutTlsTheViewSaysSo() {
         PeerNode plain = nodes.start(TestNodes.fast().build());
         assertFalse(plain.view().tls());
