@@ -88,16 +88,19 @@ final class NodeConfigFactory {
         String env = "QUARKUS_TLS_" + name.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
         Optional<TlsConfiguration> found = registry.get(name);
         if (found.isEmpty()) {
+            // In the environment the map key "0" must be quoted (__0__): _0_ would be read as a list index.
             problems.add("p2p.tls.configuration-name is '" + name + "' but no TLS configuration of that name exists: set "
-                    + keys + " and " + trustKey + " (env " + env + "_KEY_STORE_PEM_0_CERT, " + env
-                    + "_KEY_STORE_PEM_0_KEY, " + env + "_TRUST_STORE_PEM_CERTS), or unset p2p.tls.configuration-name"
+                    + keys + " and " + trustKey + " (env " + env + "_KEY_STORE_PEM__0__CERT, " + env
+                    + "_KEY_STORE_PEM__0__KEY, " + env + "_TRUST_STORE_PEM_CERTS), or unset p2p.tls.configuration-name"
                     + " for plain TCP");
             return null;
         }
         TlsConfiguration t = found.get();
         int before = problems.size();
         if (t.getKeyStoreOptions() == null) {
-            problems.add("TLS configuration '" + name + "' (p2p.tls.configuration-name) has no key store: set " + keys);
+            problems.add("TLS configuration '" + name + "' (p2p.tls.configuration-name) has no key store: set " + keys
+                    + " (env " + env + "_KEY_STORE_PEM__0__CERT and " + env + "_KEY_STORE_PEM__0__KEY: with double"
+                    + " underscores, as _0_ is read as a list index)");
         }
         if (t.isTrustAll()) {
             problems.add("TLS configuration '" + name + "' trusts all certificates (quarkus.tls." + name + ".trust-all):"

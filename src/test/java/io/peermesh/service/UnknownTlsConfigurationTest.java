@@ -33,7 +33,7 @@ class UnknownTlsConfigurationTest {
         assertTrue(output.contains("quarkus.tls.mesh.key-store.pem.0.cert"), output);
         assertTrue(output.contains("quarkus.tls.mesh.key-store.pem.0.key"), output);
         assertTrue(output.contains("quarkus.tls.mesh.trust-store.pem.certs"), output);
-        assertTrue(output.contains("QUARKUS_TLS_MESH_KEY_STORE_PEM_0_CERT"), output);
+        assertTrue(output.contains("QUARKUS_TLS_MESH_KEY_STORE_PEM__0__CERT"), output);
         assertFalse(output.contains("Listening on: http"), "HTTP must not come up\n" + output);
     }
 }
