@@ -20,7 +20,8 @@ import java.util.concurrent.TimeoutException;
  * Runs this application's one {@link PeerNode} on Quarkus' Vert.x: deployed on start (a bad
  * config or a taken port fails the start), undeployed on shutdown, which sends bye to every peer
  * and closes its server, client, connections, timers and meters. Also on dev-mode reload, so the
- * reloaded application gets the port.
+ * reloaded application gets the port. With {@code p2p.tls.configuration-name} set, the peer port
+ * uses that Quarkus TLS configuration (from the {@link TlsConfigurationRegistry}) for mutual TLS.
  */
 @ApplicationScoped
 public class PeerService {

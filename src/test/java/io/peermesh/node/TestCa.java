@@ -57,11 +57,11 @@ public final class TestCa {
             Path csr = dir.resolve(name + ".csr");
             Path ext = dir.resolve(name + ".ext");
             Files.writeString(ext, "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
-                    + "extendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=DNS:peermesh-peers\n");
+                    + "extendedKeyUsage=serverAuth,clientAuth\n");
             openssl(dir, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                     "-keyout", key.toString(), "-out", csr.toString(), "-subj", "/CN=" + name);
             openssl(dir, "x509", "-req", "-in", csr.toString(), "-CA", caCert.toString(), "-CAkey", caKey.toString(),
-                    "-days", "30", "-extfile", ext.toString(), "-out", cert.toString());
+                    "-CAcreateserial", "-days", "30", "-extfile", ext.toString(), "-out", cert.toString());
             return new Issued(cert, key);
         } catch (IOException e) {
             throw new IllegalStateException(e);
