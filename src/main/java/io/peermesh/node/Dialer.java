@@ -235,7 +235,12 @@ final class Dialer {
     private void onDialFailed(DialTarget t, Throwable cause) {
         DialResult result;
         String problem;
-        if (cause instanceof ConnectTimeoutException) {
+        String tls = TlsGate.failure(cause);
+        if (tls != null) {
+            result = DialResult.ERROR;
+            problem = "TLS handshake with " + t.address + " failed: " + tls;
+            observer.protocolError(io.peermesh.wire.ProtocolError.TLS_HANDSHAKE_FAILED);
+        } else if (cause instanceof ConnectTimeoutException) {
             result = DialResult.TIMEOUT;
             problem = "dial to " + t.address + " timed out (p2p.connect-timeout)";
         } else if (cause instanceof ConnectException && String.valueOf(cause.getMessage()).contains("refused")) {

@@ -31,6 +31,7 @@ import java.util.regex.Pattern;
  * @param maxKnownAddresses most addresses remembered for dialling
  * @param discovery        DNS discovery and peer exchange settings
  * @param limits           connection caps, message rate and write-queue bounds
+ * @param tls              mutual TLS on the peer port; null for plain TCP
  */
 public record NodeConfig(
         String host,
@@ -50,7 +51,8 @@ public record NodeConfig(
         int maxPeers,
         int maxKnownAddresses,
         DiscoveryConfig discovery,
-        LimitsConfig limits) {
+        LimitsConfig limits,
+        PeerTls tls) {
 
     public static final int PROTOCOL_VERSION = 1;
     public static final int DEFAULT_PORT = 5999;
@@ -70,7 +72,7 @@ public record NodeConfig(
                 .pingInterval(pingInterval).pingTimeout(pingTimeout).handshakeTimeout(handshakeTimeout)
                 .connectTimeout(connectTimeout).dialBackoff(dialBackoffMin, dialBackoffMax)
                 .maxFrameBytes(maxFrameBytes).minPeers(minPeers).internalPingTimer(internalPingTimer)
-                .maxPeers(maxPeers).maxKnownAddresses(maxKnownAddresses).discovery(discovery).limits(limits);
+                .maxPeers(maxPeers).maxKnownAddresses(maxKnownAddresses).discovery(discovery).limits(limits).tls(tls);
     }
 
     /** Mutable builder with the documented defaults. */
@@ -93,6 +95,7 @@ public record NodeConfig(
         private int maxKnownAddresses = 1000;
         private DiscoveryConfig discovery = DiscoveryConfig.DEFAULTS;
         private LimitsConfig limits = LimitsConfig.DEFAULTS;
+        private PeerTls tls;
 
         public Builder host(String v) { host = v; return this; }
         public Builder port(int v) { port = v; return this; }
@@ -112,6 +115,8 @@ public record NodeConfig(
         public Builder maxKnownAddresses(int v) { maxKnownAddresses = v; return this; }
         public Builder discovery(DiscoveryConfig v) { discovery = v; return this; }
         public Builder limits(LimitsConfig v) { limits = v; return this; }
+        /** Mutual TLS on the peer port; null (the default) for plain TCP. */
+        public Builder tls(PeerTls v) { tls = v; return this; }
 
         /** Validates and builds; throws {@link IllegalArgumentException} saying what to change. */
         public NodeConfig build() {
@@ -172,7 +177,7 @@ public record NodeConfig(
             }
             return new NodeConfig(host, port, advertise, bootstrap, network, pingInterval, pingTimeout,
                     handshakeTimeout, connectTimeout, dialBackoffMin, dialBackoffMax, maxFrameBytes, minPeers,
-                    internalPingTimer, maxPeers, maxKnownAddresses, discovery, limits);
+                    internalPingTimer, maxPeers, maxKnownAddresses, discovery, limits, tls);
         }
 
         private static void positive(List<String> problems, String key, Duration d, Duration min) {

@@ -1,6 +1,9 @@
 package io.peermesh.node;
 
-/** This node as {@code GET /node} shows it. */
+/**
+ * This node as {@code GET /node} shows it. {@code tls}: mutual TLS on the peer port;
+ * {@code tlsCertificate}: the names and expiry of its certificate and trusted CAs (null without TLS).
+ */
 public record NodeView(
         String nodeid,
         String listen,
@@ -10,5 +13,7 @@ public record NodeView(
         int peers,
         int minPeers,
         boolean ready,
-        String startedAt) {
+        String startedAt,
+        boolean tls,
+        PeerTls.Info tlsCertificate) {
 }

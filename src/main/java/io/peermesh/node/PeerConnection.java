@@ -65,7 +65,17 @@ public final class PeerConnection {
         socket.handler(this::onData);
         socket.closeHandler(v -> onSocketClosed());
         // An I/O error (e.g. connection reset) is followed by a close; the close handler does the work.
-        socket.exceptionHandler(e -> LOG.log(Level.FINE, () -> "connection " + remoteAddress + ": " + e));
+        socket.exceptionHandler(e -> {
+            // TLS 1.3: a dialer finishes its handshake before the peer checks its certificate, and
+            // learns of a refusal (an alert) only now. Keep it as the reason the dial failed.
+            String tls = direction == Direction.OUTBOUND && state == ConnectionState.HANDSHAKING && closeReason == null
+                    ? TlsGate.failure(e) : null;
+            if (tls != null) {
+                closeReason = "TLS: " + tls;
+                owner.observer().protocolError(ProtocolError.TLS_HANDSHAKE_FAILED);
+            }
+            LOG.log(Level.FINE, () -> "connection " + remoteAddress + ": " + e);
+        });
         handshakeTimer = owner.vertx().setTimer(handshakeTimeoutMillis, id -> onHandshakeDeadline());
         if (direction == Direction.OUTBOUND) {
             send(owner.ownHello());

@@ -51,6 +51,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     private LimitLog limitLog;
     private CoolingOff coolingOff;
     private long lastEvictionNanos = Long.MIN_VALUE / 2;
+    private TlsGate tls; // null: plain TCP
     private final long startedAtMillis;
     private final AddressResolver injectedResolver;
 
@@ -110,10 +111,23 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
 
     @Override
     public void start(Promise<Void> started) {
+        if (config.tls() != null && tls == null) {
+            // Loading the keys and the TLS classes can block for a while: on a worker, then start.
+            vertx.executeBlocking(() -> new TlsGate(config.tls(), vertx, clock, observer), false).onComplete(ar -> {
+                if (ar.failed()) {
+                    started.fail(ar.cause());
+                } else {
+                    tls = ar.result();
+                    start(started);
+                }
+            });
+            return;
+        }
         limitLog = new LimitLog(clock);
         coolingOff = new CoolingOff(config.limits().banDuration());
-        server = vertx.createNetServer(new NetServerOptions().setHost(config.host()).setPort(config.port())
-                .setTcpNoDelay(true).setTcpKeepAlive(true));
+        NetServerOptions serverOptions = new NetServerOptions().setHost(config.host()).setPort(config.port())
+                .setTcpNoDelay(true).setTcpKeepAlive(true);
+        server = vertx.createNetServer(tls == null ? serverOptions : tls.configure(serverOptions, config.handshakeTimeout()));
         server.connectHandler(socket -> accept(socket, Direction.INBOUND, null));
         server.listen().onComplete(ar -> {
             if (ar.failed()) {
@@ -122,8 +136,9 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
             }
             advertise = config.advertise() != null ? config.advertise()
                     : AdvertiseAddress.derive(config.host(), server.actualPort());
-            client = vertx.createNetClient(new NetClientOptions()
-                    .setConnectTimeout((int) config.connectTimeout().toMillis()).setTcpNoDelay(true).setTcpKeepAlive(true));
+            NetClientOptions clientOptions = new NetClientOptions()
+                    .setConnectTimeout((int) config.connectTimeout().toMillis()).setTcpNoDelay(true).setTcpKeepAlive(true);
+            client = vertx.createNetClient(tls == null ? clientOptions : tls.configure(clientOptions, config.handshakeTimeout()));
             dialer = new Dialer(vertx, client,
                     new Backoff(config.dialBackoffMin(), config.dialBackoffMax(), () -> ThreadLocalRandom.current().nextDouble()),
                     clock, observer, this, config.maxPeers(), config.maxKnownAddresses(), config.pingTimeout());
@@ -139,7 +154,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
             }
             listening = true;
             LOG.info(() -> "node " + nodeId + " listening on " + config.host() + ":" + server.actualPort()
-                    + ", advertising " + advertise + ", network " + config.network());
+                    + ", advertising " + advertise + ", network " + config.network() + (tls == null ? "" : ", mutual TLS"));
             config.bootstrap().forEach(a -> dialer.offer(a, DialTarget.Source.BOOTSTRAP, null));
             exchange.start();
             if (dns != null) {
@@ -254,6 +269,9 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         PeerConnection c = new PeerConnection(this, socket, direction, target, config.maxFrameBytes());
         open.add(c);
         c.open(config.handshakeTimeout().toMillis());
+        if (tls != null && direction == Direction.INBOUND) {
+            tls.secureInbound(c, socket); // before anything is read; outbound sockets are TLS from the connect
+        }
     }
 
     /** Which limit an inbound connection from {@code ip} would break, or null to accept it. */
@@ -528,7 +546,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         Readiness r = readiness;
         return new NodeView(nodeId, advertise == null ? null : advertise.toString(), config.host() + ":" + port(),
                 config.network(), NodeConfig.PROTOCOL_VERSION, table.size(), config.minPeers(), r.ready(),
-                Instant.ofEpochMilli(startedAtMillis).toString());
+                Instant.ofEpochMilli(startedAtMillis).toString(), config.tls() != null, tls == null ? null : tls.info());
     }
 
     @Override

@@ -3,10 +3,15 @@ package io.peermesh.service;
 import io.peermesh.node.DiscoveryConfig;
 import io.peermesh.node.LimitsConfig;
 import io.peermesh.node.NodeConfig;
+import io.peermesh.node.PeerTls;
 import io.peermesh.wire.HostPort;
+import io.quarkus.tls.TlsConfiguration;
+import io.quarkus.tls.TlsConfigurationRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 
 /** Turns the Quarkus {@link P2pConfig} into the core's {@link NodeConfig}, failing with what to change. */
 final class NodeConfigFactory {
@@ -17,8 +22,9 @@ final class NodeConfigFactory {
     private NodeConfigFactory() {
     }
 
-    static NodeConfig from(P2pConfig c) {
+    static NodeConfig from(P2pConfig c, TlsConfigurationRegistry tlsRegistry) {
         List<String> problems = new ArrayList<>();
+        PeerTls tls = peerTls(c.tls().configurationName(), tlsRegistry, problems);
         List<HostPort> bootstrap = new ArrayList<>();
         for (String entry : c.bootstrap().orElse(List.of())) {
             String trimmed = entry.trim();
@@ -62,6 +68,46 @@ final class NodeConfigFactory {
                         c.discovery().dnsInterval(), dnsServers, c.discovery().resolvConf(), c.discovery().dnsTimeout(),
                         c.discovery().getaddrInterval(), c.discovery().addrRate(), c.discovery().addrBurst()))
                 .internalPingTimer(false) // PingScheduler drives the pings
+                .tls(tls)
                 .build();
+    }
+
+    /**
+     * The core's mutual TLS setting from the Quarkus TLS configuration named by
+     * {@code p2p.tls.configuration-name}; null (plain TCP) when that is unset. A name without a
+     * usable configuration adds a problem saying which {@code quarkus.tls.<name>.*} keys to set.
+     */
+    static PeerTls peerTls(Optional<String> configurationName, TlsConfigurationRegistry registry, List<String> problems) {
+        String name = configurationName.map(String::trim).filter(s -> !s.isEmpty()).orElse(null);
+        if (name == null) {
+            return null;
+        }
+        String keys = "quarkus.tls." + name + ".key-store.pem.0.cert and quarkus.tls." + name
+                + ".key-store.pem.0.key (this node's certificate and private key)";
+        String trustKey = "quarkus.tls." + name + ".trust-store.pem.certs (the mesh CA's certificate)";
+        String env = "QUARKUS_TLS_" + name.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+        Optional<TlsConfiguration> found = registry.get(name);
+        if (found.isEmpty()) {
+            // In the environment the map key "0" must be quoted (__0__): _0_ would be read as a list index.
+            problems.add("p2p.tls.configuration-name is '" + name + "' but no TLS configuration of that name exists: set "
+                    + keys + " and " + trustKey + " (env " + env + "_KEY_STORE_PEM__0__CERT, " + env
+                    + "_KEY_STORE_PEM__0__KEY, " + env + "_TRUST_STORE_PEM_CERTS), or unset p2p.tls.configuration-name"
+                    + " for plain TCP");
+            return null;
+        }
+        TlsConfiguration t = found.get();
+        int before = problems.size();
+        if (t.getKeyStoreOptions() == null) {
+            problems.add("TLS configuration '" + name + "' (p2p.tls.configuration-name) has no key store: set " + keys
+                    + " (env " + env + "_KEY_STORE_PEM__0__CERT and " + env + "_KEY_STORE_PEM__0__KEY: with double"
+                    + " underscores, as _0_ is read as a list index)");
+        }
+        if (t.isTrustAll()) {
+            problems.add("TLS configuration '" + name + "' trusts all certificates (quarkus.tls." + name + ".trust-all):"
+                    + " the peer port must trust only the mesh CA; remove trust-all and set " + trustKey);
+        } else if (t.getTrustStoreOptions() == null) {
+            problems.add("TLS configuration '" + name + "' (p2p.tls.configuration-name) has no trust store: set " + trustKey);
+        }
+        return problems.size() > before ? null : new PeerTls(t.getKeyStoreOptions(), t.getTrustStoreOptions());
     }
 }

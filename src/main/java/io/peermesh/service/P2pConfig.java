@@ -77,6 +77,17 @@ public interface P2pConfig {
     /** What peers can make this node hold. */
     Limits limits();
 
+    /** Mutual TLS on the peer port. */
+    Tls tls();
+
+    interface Tls {
+        /**
+         * Name of the Quarkus TLS configuration ({@code quarkus.tls.<name>.*}: this node's certificate
+         * and key, and the mesh CA as trust store) that secures the peer port; unset: plain TCP.
+         */
+        Optional<String> configurationName();
+    }
+
     interface Limits {
         /** Inbound connections at once, handshaking or established. */
         @WithDefault("256")

@@ -7,6 +7,7 @@ import io.peermesh.node.NodeConfig;
 import io.peermesh.node.PeerNode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.tls.TlsConfigurationRegistry;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -19,7 +20,8 @@ import java.util.concurrent.TimeoutException;
  * Runs this application's one {@link PeerNode} on Quarkus' Vert.x: deployed on start (a bad
  * config or a taken port fails the start), undeployed on shutdown, which sends bye to every peer
  * and closes its server, client, connections, timers and meters. Also on dev-mode reload, so the
- * reloaded application gets the port.
+ * reloaded application gets the port. With {@code p2p.tls.configuration-name} set, the peer port
+ * uses that Quarkus TLS configuration (from the {@link TlsConfigurationRegistry}) for mutual TLS.
  */
 @ApplicationScoped
 public class PeerService {
@@ -29,19 +31,21 @@ public class PeerService {
     private final Vertx vertx;
     private final P2pConfig p2p;
     private final MeterRegistry registry;
+    private final TlsConfigurationRegistry tlsRegistry;
 
     private volatile PeerNode node;
     private MicrometerNodeObserver metrics;
 
     @Inject
-    public PeerService(Vertx vertx, P2pConfig p2p, MeterRegistry registry) {
+    public PeerService(Vertx vertx, P2pConfig p2p, MeterRegistry registry, TlsConfigurationRegistry tlsRegistry) {
         this.vertx = vertx;
         this.p2p = p2p;
         this.registry = registry;
+        this.tlsRegistry = tlsRegistry;
     }
 
     void onStart(@Observes StartupEvent event) throws InterruptedException, TimeoutException {
-        NodeConfig config = NodeConfigFactory.from(p2p);
+        NodeConfig config = NodeConfigFactory.from(p2p, tlsRegistry);
         metrics = new MicrometerNodeObserver(registry);
         PeerNode created = new PeerNode(config, NodeClock.SYSTEM, metrics);
         try {

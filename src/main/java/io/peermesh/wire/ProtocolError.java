@@ -20,7 +20,12 @@ public enum ProtocolError {
     /** Anything but {@code hello} (or {@code reject} to a dialer) before the handshake completed. */
     MESSAGE_BEFORE_HANDSHAKE("message_before_handshake"),
     /** A second {@code hello} on an established connection. */
-    REPEATED_HELLO("repeated_hello");
+    REPEATED_HELLO("repeated_hello"),
+    /**
+     * Mutual TLS is on and the TLS handshake failed: a plain-text peer, no certificate or one not
+     * issued by the mesh CA, or the peer did not accept this node's certificate. Nothing was read.
+     */
+    TLS_HANDSHAKE_FAILED("tls_handshake_failed");
 
     private final String label;
 

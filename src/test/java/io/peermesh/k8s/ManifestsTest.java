@@ -93,6 +93,7 @@ class ManifestsTest {
     static final Path BASE = K8S.resolve("base");
     static final Path OVERLAY_PROMETHEUS = K8S.resolve("overlays/prometheus-operator");
     static final Path OVERLAY_GRAFANA = K8S.resolve("overlays/grafana");
+    static final Path OVERLAY_MTLS = K8S.resolve("overlays/mtls");
     static final Path ALERT_RULES = K8S.resolve("monitoring/peermesh-alerts.rules.yml");
     static final Path DASHBOARD = OVERLAY_GRAFANA.resolve("peermesh-dashboard.json");
 
@@ -213,7 +214,8 @@ class ManifestsTest {
 
     /** Fields of a kustomization the built-in renderer implements. Anything else fails the test. */
     static final Set<String> KUSTOMIZATION_FIELDS = Set.of("apiVersion", "kind", "resources", "images",
-            "configMapGenerator", "generatorOptions");
+            "configMapGenerator", "generatorOptions", "patches");
+    static final Set<String> PATCH_FIELDS = Set.of("path");
     static final Set<String> IMAGE_FIELDS = Set.of("name", "newName", "newTag", "digest");
     static final Set<String> GENERATOR_FIELDS = Set.of("name", "files", "literals", "options", "behavior");
     static final Set<String> GENERATOR_OPTION_FIELDS = Set.of("labels", "annotations", "disableNameSuffixHash");
@@ -248,6 +250,9 @@ class ManifestsTest {
         }
         assertKeys(where + " generatorOptions", (Map<String, Object>) k.getOrDefault("generatorOptions", Map.of()),
                 GENERATOR_OPTION_FIELDS);
+        for (Map<String, Object> patch : (List<Map<String, Object>>) k.getOrDefault("patches", List.of())) {
+            assertKeys(where + " patches[]", patch, PATCH_FIELDS);
+        }
         return k;
     }
 
@@ -318,10 +323,58 @@ class ManifestsTest {
             cm.put("data", data);
             docs.add(cm);
         }
+        for (Map<String, Object> patch : (List<Map<String, Object>>) k.getOrDefault("patches", List.of())) {
+            Path file = dir.resolve((String) patch.get("path")).normalize();
+            for (Map<String, Object> p : readDocuments(read(file), file.toString())) {
+                Map<String, Object> target = docs.stream().filter(d -> Objects.equals(d.get("apiVersion"), p.get("apiVersion"))
+                        && Objects.equals(d.get("kind"), p.get("kind"))
+                        && Objects.equals(((Map<String, Object>) d.get("metadata")).get("name"),
+                                ((Map<String, Object>) p.get("metadata")).get("name")))
+                        .findFirst().orElseThrow(() -> new AssertionError(where + ": patch " + file.getFileName()
+                                + " matches no resource"));
+                strategicMerge(target, p);
+            }
+        }
         for (Map<String, Object> image : (List<Map<String, Object>>) k.getOrDefault("images", List.of())) {
             docs.forEach(doc -> setImages(doc, image, false));
         }
         return docs;
+    }
+
+    /** Merge keys of the lists a strategic merge patch merges (by element) instead of replacing. */
+    static final Map<String, String> MERGE_KEYS = Map.of("containers", "name", "initContainers", "name", "env", "name",
+            "volumes", "name", "volumeMounts", "mountPath", "ports", "containerPort");
+
+    /**
+     * kustomize's strategic merge patch, as far as this repository's patches need it: maps merge key
+     * by key, the lists of {@link #MERGE_KEYS} merge element by element (new elements first, in patch
+     * order, as kustomize 5 puts them), every other value is replaced.
+     */
+    @SuppressWarnings("unchecked")
+    static void strategicMerge(Map<String, Object> target, Map<String, Object> patch) {
+        patch.forEach((key, value) -> {
+            Object current = target.get(key);
+            if (current instanceof Map<?, ?> c && value instanceof Map<?, ?> v) {
+                strategicMerge((Map<String, Object>) c, (Map<String, Object>) v);
+            } else if (current instanceof List<?> c && value instanceof List<?> v && MERGE_KEYS.containsKey(key)) {
+                String mergeKey = MERGE_KEYS.get(key);
+                List<Object> added = new ArrayList<>();
+                for (Object item : v) {
+                    Map<String, Object> element = (Map<String, Object>) item;
+                    Map<String, Object> existing = (Map<String, Object>) c.stream()
+                            .filter(e -> Objects.equals(((Map<String, Object>) e).get(mergeKey), element.get(mergeKey)))
+                            .findFirst().orElse(null);
+                    if (existing != null) {
+                        strategicMerge(existing, element);
+                    } else {
+                        added.add(element);
+                    }
+                }
+                ((List<Object>) c).addAll(0, added);
+            } else {
+                target.put(key, value);
+            }
+        });
     }
 
     /** kustomize's images transformer: every containers[]/initContainers[] image whose name matches. */
@@ -518,7 +571,7 @@ class ManifestsTest {
     // Tests
 
     static Stream<Path> kustomizations() {
-        return Stream.of(K8S, BASE, OVERLAY_PROMETHEUS, OVERLAY_GRAFANA);
+        return Stream.of(K8S, BASE, OVERLAY_PROMETHEUS, OVERLAY_GRAFANA, OVERLAY_MTLS);
     }
 
     static Stream<Arguments> kustomizationsAndRenderers() {
@@ -557,7 +610,7 @@ class ManifestsTest {
         for (Path dir : kustomizations().toList()) {
             readKustomization(dir); // fails on unknown fields
         }
-        for (Path overlay : List.of(OVERLAY_PROMETHEUS, OVERLAY_GRAFANA)) {
+        for (Path overlay : List.of(OVERLAY_PROMETHEUS, OVERLAY_GRAFANA, OVERLAY_MTLS)) {
             @SuppressWarnings("unchecked")
             List<String> resources = (List<String>) readKustomization(overlay).get("resources");
             assertTrue(resources.contains("../../base"), overlay + " references ../../base");
@@ -744,6 +797,9 @@ class ManifestsTest {
                 KubernetesResource.class);
         assertTrue(unknownFields(unknownKind, "x").get(0).contains("no typed model"));
 
+        assertFalse(TLS_REGISTRY_ENV.matcher("KEY_STORE_PEM_0_CERT").matches(), "an unquoted index is lost");
+        assertTrue(TLS_REGISTRY_ENV.matcher("KEY_STORE_PEM__0__KEY").matches());
+        assertTrue(TLS_REGISTRY_ENV.matcher("KEY_STORE_PEM_NODE_CERT").matches());
         assertFalse(configHasKey(P2pConfig.class, List.of("PING", "INTERVALL")));
         assertTrue(configHasKey(P2pConfig.class, List.of("PING", "INTERVAL")));
         assertEquals("peermesh", imageName("peermesh:0.1.0"));
@@ -769,13 +825,36 @@ class ManifestsTest {
         }
     }
 
-    @Test
-    void p2pEnvironmentVariablesAreKeysOfP2pConfig() {
-        StatefulSet sts = render(K8S, defaultRenderer()).one(StatefulSet.class, NAME);
+    /**
+     * The Quarkus TLS registry keys an overlay may set for the configuration P2P_TLS_CONFIGURATION_NAME
+     * names (QUARKUS_TLS_<NAME>_...): certificate and key (PEM, under a map key), trust store (PEM).
+     * A numeric map key must be quoted (PEM__0__CERT): PEM_0_CERT is read as a list index and is lost.
+     */
+    static final java.util.regex.Pattern TLS_REGISTRY_ENV = java.util.regex.Pattern.compile(
+            "KEY_STORE_PEM_(_[0-9]+_|[A-Z][A-Z0-9]*)_(CERT|KEY)|TRUST_STORE_PEM_CERTS");
+
+    @ParameterizedTest(name = "k8s/{0}")
+    @MethodSource("kustomizations")
+    void p2pEnvironmentVariablesAreKeysOfP2pConfig(Path dir) {
+        StatefulSet sts = render(dir, defaultRenderer()).one(StatefulSet.class, NAME);
         boolean discoveryInConfig = Arrays.stream(P2pConfig.class.getMethods())
                 .anyMatch(m -> m.getName().startsWith("discovery"));
+        List<EnvVar> envs = container(sts.getSpec().getTemplate().getSpec()).getEnv();
+        String tlsName = envs.stream().filter(e -> e.getName().equals("P2P_TLS_CONFIGURATION_NAME")).map(EnvVar::getValue)
+                .findFirst().orElse(null);
         List<String> unknown = new ArrayList<>();
-        for (EnvVar env : container(sts.getSpec().getTemplate().getSpec()).getEnv()) {
+        for (EnvVar env : envs) {
+            if (env.getName().startsWith("QUARKUS_TLS_")) {
+                // Quarkus' own keys, allowed for the TLS configuration the peer port uses, and only those.
+                String prefix = tlsName == null ? null
+                        : "QUARKUS_TLS_" + tlsName.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_") + "_";
+                if (prefix == null || !env.getName().startsWith(prefix)
+                        || !TLS_REGISTRY_ENV.matcher(env.getName().substring(prefix.length())).matches()) {
+                    unknown.add(env.getName() + " (not a key-store/trust-store key of the TLS configuration named by "
+                            + "P2P_TLS_CONFIGURATION_NAME=" + tlsName + ")");
+                }
+                continue;
+            }
             if (!env.getName().startsWith("P2P_")) {
                 continue;
             }
@@ -786,7 +865,56 @@ class ManifestsTest {
             }
         }
         assertTrue(unknown.isEmpty(), () -> "P2P_* variables that are no key of P2pConfig (the app rejects unknown "
-                + "p2p.* keys at start): " + unknown);
+                + "p2p.* keys at start), or stray QUARKUS_TLS_* variables: " + unknown);
+    }
+
+    /**
+     * k8s/overlays/mtls: the base plus, on the StatefulSet only, the Secret peermesh-tls mounted
+     * read-only and the TLS environment; the files named there are the Secret's keys.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void mtlsOverlayMountsTheSecretAndPointsTheTlsConfigurationAtIt() throws Exception {
+        Rendered r = render(OVERLAY_MTLS, defaultRenderer());
+        assertBase(r);
+        PodSpec pod = r.one(StatefulSet.class, NAME).getSpec().getTemplate().getSpec();
+        Container c = container(pod);
+
+        Volume volume = pod.getVolumes().stream().filter(v -> v.getSecret() != null).findFirst()
+                .orElseThrow(() -> new AssertionError("a Secret volume"));
+        assertEquals("peermesh-tls", volume.getSecret().getSecretName());
+        assertEquals(0440, volume.getSecret().getDefaultMode(), "key readable by the pod's group only");
+        VolumeMount mount = c.getVolumeMounts().stream().filter(m -> m.getName().equals(volume.getName())).findFirst()
+                .orElseThrow(() -> new AssertionError("the Secret is mounted"));
+        assertEquals(Boolean.TRUE, mount.getReadOnly(), "mounted read-only");
+        assertEquals("/etc/peermesh/tls", mount.getMountPath());
+
+        Map<String, String> env = new TreeMap<>();
+        c.getEnv().forEach(e -> env.put(e.getName(), e.getValue()));
+        assertEquals("peer", env.get("P2P_TLS_CONFIGURATION_NAME"));
+        assertEquals(mount.getMountPath() + "/tls.crt", env.get("QUARKUS_TLS_PEER_KEY_STORE_PEM__0__CERT"));
+        assertEquals(mount.getMountPath() + "/tls.key", env.get("QUARKUS_TLS_PEER_KEY_STORE_PEM__0__KEY"));
+        assertEquals(mount.getMountPath() + "/ca.crt", env.get("QUARKUS_TLS_PEER_TRUST_STORE_PEM_CERTS"));
+
+        // Nothing else differs from the base: remove what the patch adds and the StatefulSet is the base's.
+        Map<String, Map<String, Object>> base = render(BASE, defaultRenderer()).rawById();
+        Map<String, Map<String, Object>> overlay = r.rawById();
+        assertEquals(base.keySet(), overlay.keySet(), "the same objects as the base, no more");
+        String stsId = "apps/v1/StatefulSet/" + NAME;
+        base.forEach((id, doc) -> {
+            if (!id.equals(stsId)) {
+                assertEquals(doc, overlay.get(id), id + " as in the base");
+            }
+        });
+        Map<String, Object> sts = overlay.get(stsId);
+        Map<String, Object> podSpec = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) sts.get("spec"))
+                .get("template")).get("spec");
+        Map<String, Object> container = ((List<Map<String, Object>>) podSpec.get("containers")).get(0);
+        ((List<Map<String, Object>>) container.get("env")).removeIf(e -> String.valueOf(e.get("name")).startsWith("QUARKUS_TLS_")
+                || "P2P_TLS_CONFIGURATION_NAME".equals(e.get("name")));
+        ((List<Map<String, Object>>) container.get("volumeMounts")).removeIf(m -> volume.getName().equals(m.get("name")));
+        ((List<Map<String, Object>>) podSpec.get("volumes")).removeIf(v -> volume.getName().equals(v.get("name")));
+        assertEquals(base.get(stsId), sts, "the overlay changes only the TLS env, mount and volume");
     }
 
     // ---------------------------------------------------------------------------------------------
