@@ -145,8 +145,8 @@ class PeerExchangeTest {
             selfOnly.answer.set(LookupResult.ok(List.of(alone.advertised()), "1 address"));
             await(DEADLINE, () -> String.valueOf(alone.readiness().reason()).startsWith("only itself found"),
                     () -> "readiness " + alone.readiness());
-            int seen = selfOnly.lookups.get();
-            await(DEADLINE, () -> selfOnly.lookups.get() >= seen + 2 * DnsOutcome.ALONE_LOOKUPS_BEFORE_ADVICE,
+            int lookupsBefore = selfOnly.lookups.get();
+            await(DEADLINE, () -> selfOnly.lookups.get() >= lookupsBefore + 2 * DnsOutcome.ALONE_LOOKUPS_BEFORE_ADVICE,
                     () -> "lookups " + selfOnly.lookups.get());
             assertEquals(1, advice.size(), "the advice is logged once: " + advice);
             get(alone.close());
