@@ -74,7 +74,8 @@ public final class Bench {
             return;
         }
         long t0 = System.nanoTime();
-        System.out.println("== " + name + " ...");
+        double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        System.out.println("== " + name + " ... (load average " + loadBefore + ")");
         try {
             s.run();
         } catch (Exception | Error e) {
@@ -87,6 +88,10 @@ public final class Bench {
         Map<String, Object> times = (Map<String, Object>) report.machine.computeIfAbsent("sectionSeconds",
                 k -> new LinkedHashMap<String, Object>());
         times.put(name, Math.round(secs * 10) / 10.0);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> loads = (Map<String, Object>) report.machine.computeIfAbsent("loadAverageBeforeAndAfterSection",
+                k -> new LinkedHashMap<String, Object>());
+        loads.put(name, java.util.List.of(loadBefore, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
     }
 
     /** Node logs (one INFO line per connect and disconnect) go to a file at WARNING and above. */

@@ -44,6 +44,8 @@ final class JfrTop {
         int samples = 0;
         int allSamples = 0;
         long allocTotal = 0;
+        // A thread's first allocation sample weighs everything it allocated before the recording: skip it.
+        Set<Long> allocSeen = new HashSet<>();
         for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
             String type = e.getEventType().getName();
             if (type.equals("jdk.ExecutionSample")) {
@@ -72,8 +74,8 @@ final class JfrTop {
                 nearest.merge(near == null ? "(no peermesh frame: Vert.x/Netty I/O, epoll, timers)" : near, 1, Integer::sum);
             } else if (type.equals("jdk.ObjectAllocationSample")) {
                 RecordedThread t = e.getThread();
-                if (t == null || !which.test(t)) {
-                    continue;
+                if (t == null || !which.test(t) || allocSeen.add(t.getJavaThreadId())) {
+                    continue; // another thread, or this thread's first sample
                 }
                 long w = e.getLong("weight");
                 allocTotal += w;

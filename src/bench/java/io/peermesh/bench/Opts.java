@@ -15,11 +15,15 @@ final class Opts {
     final Path jar = Path.of(System.getProperty("bench.jar", "target/quarkus-app/quarkus-run.jar"));
     final int eventLoops = Integer.getInteger("bench.eventLoops", 2 * Runtime.getRuntime().availableProcessors());
 
-    /** Convergence sizes ({@code -Dbench.n=10,50}); default 10,50,100,200. */
-    final int[] sizes = Arrays.stream(System.getProperty("bench.n", "10,50,100,200").split(","))
+    /** Convergence sizes ({@code -Dbench.n=10,50}); default 10,50,100 quick, 10,50,100,200 full. */
+    final int[] sizes = Arrays.stream(orDefault(System.getProperty("bench.n"), quick ? "10,50,100" : "10,50,100,200").split(","))
             .map(String::trim).filter(s -> !s.isEmpty()).mapToInt(Integer::parseInt).toArray();
     /** Convergence trials per size ({@code -Dbench.trials}); default 1 quick, 3 full. */
     final int trials = Integer.getInteger("bench.trials", quick ? 1 : 3);
+
+    private static String orDefault(String v, String d) {
+        return v == null || v.isBlank() ? d : v;
+    }
 
     boolean runs(String section) {
         return only.isEmpty() || only.contains(section);

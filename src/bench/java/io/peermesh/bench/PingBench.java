@@ -127,13 +127,14 @@ final class PingBench {
         // JFR: the node path alone, then the echo path alone, each with the same work.
         Path nodeJfr = opts.out.resolve("node-path.jfr");
         Path echoJfr = opts.out.resolve("echo-path.jfr");
+        long profileMs = opts.pick(4000, 10_000);
         profile(nodeJfr, () -> {
             rtt(targets.get(1), perRound);
-            throughput(targets.get(1), window, 500, tputMs);
+            throughput(targets.get(1), window, 500, profileMs);
         });
         profile(echoJfr, () -> {
             rtt(targets.get(0), perRound);
-            throughput(targets.get(0), window, 500, tputMs);
+            throughput(targets.get(0), window, 500, profileMs);
         });
 
         boolean stillConnected = node.peerCount() == 1 && metered.peerCount() == 1;
