@@ -127,7 +127,7 @@ final class PingBench {
         // JFR: the node path alone, then the echo path alone, each with the same work.
         Path nodeJfr = opts.out.resolve("node-path.jfr");
         Path echoJfr = opts.out.resolve("echo-path.jfr");
-        long profileMs = opts.pick(4000, 10_000);
+        long profileMs = opts.pick(2000, 10_000);
         profile(nodeJfr, () -> {
             rtt(targets.get(1), perRound);
             throughput(targets.get(1), window, 500, profileMs);
