@@ -20,9 +20,9 @@ final class Charts {
     record Series(String name, double[] n, double[] median, double[] min, double[] max) {
     }
 
-    static void convergence(Path file, List<Series> series, double[][] targets) throws IOException {
+    static void convergence(Path file, List<Series> series, double[][] targets, double[][] failed) throws IOException {
         XYChart chart = new XYChartBuilder().width(900).height(560)
-                .title("Time to full mesh vs N (nodes in one JVM on loopback; median, bars = min..max)")
+                .title("Time to full mesh vs N (loopback, 2 cores; median, bars = min..max)")
                 .xAxisTitle("N (nodes)").yAxisTitle("time to full mesh (ms)").build();
         chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
         chart.getStyler().setMarkerSize(8);
@@ -47,6 +47,17 @@ final class Charts {
             XYSeries t = chart.addSeries("target", tx, ty);
             t.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
             t.setMarker(SeriesMarkers.DIAMOND);
+        }
+        if (failed.length > 0) {
+            double[] fx = new double[failed.length];
+            double[] fy = new double[failed.length];
+            for (int i = 0; i < failed.length; i++) {
+                fx[i] = failed[i][0];
+                fy[i] = failed[i][1];
+            }
+            XYSeries f = chart.addSeries("no full mesh by the deadline (plotted at it)", fx, fy);
+            f.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            f.setMarker(SeriesMarkers.CROSS);
         }
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
     }

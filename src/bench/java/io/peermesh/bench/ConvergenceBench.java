@@ -79,6 +79,7 @@ final class ConvergenceBench {
         data.put("maxFileDescriptors", maxFds);
         data.put("dnsIntervalMillis", LocalMesh.DNS_INTERVAL.toMillis());
         List<Charts.Series> series = new ArrayList<>();
+        List<double[]> failedPoints = new ArrayList<>();
         try {
             for (String mode : List.of("bootstrap", "dns")) {
                 boolean dns = mode.equals("dns");
@@ -121,6 +122,7 @@ final class ConvergenceBench {
                             ? "; nodes split over " + done.get(0).processes() + " JVMs (fd limit " + maxFds + ")" : "";
                     if (failed != null) {
                         failedAt = n;
+                        failedPoints.add(new double[] {n, deadline.toMillis()});
                         row.put("failed", trialMap(failed));
                         report.failed(id, measure, isTarget ? "<= " + (long) targetMs / 1000 + " s" : "",
                                 "FAILED: " + failed.detail());
@@ -189,7 +191,8 @@ final class ConvergenceBench {
             }
         }
         report.section("convergence", data);
-        Charts.convergence(opts.out.resolve("convergence.png"), series, new double[][] {{100, 2000}, {200, 5000}});
+        Charts.convergence(opts.out.resolve("convergence.png"), series, new double[][] {{100, 2000}, {200, 5000}},
+                failedPoints.toArray(new double[0][]));
     }
 
     /** Per trial (mean): handshakes against the n(n-1)/2 connections a full mesh needs, timeouts, loop lag. */

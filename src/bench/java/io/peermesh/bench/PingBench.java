@@ -63,8 +63,8 @@ final class PingBench {
 
     void run() throws Exception {
         int warm = opts.pick(5_000, 20_000);
-        int rounds = 2;
-        int perRound = opts.pick(5_000, 10_000); // 2 rounds: 10k (quick) or 20k (full) measured round trips per path
+        int rounds = opts.pick(2, 4);
+        int perRound = 5_000; // 10k (quick) or 20k (full) measured round trips per path, in rounds of rotating order
         long tputWarmMs = opts.pick(1000, 2000);
         long tputMs = opts.pick(2000, 5000);
         int window = 1000;
@@ -104,9 +104,11 @@ final class PingBench {
         }
 
         Map<String, List<long[]>> samples = new LinkedHashMap<>();
+        targets.forEach(t -> samples.put(t.name(), new ArrayList<>()));
         Map<String, long[]> alloc = new LinkedHashMap<>(); // bytes, round trips
         for (int r = 0; r < rounds; r++) {
-            for (Target t : targets) {
+            for (int k = 0; k < targets.size(); k++) {
+                Target t = targets.get((k + r) % targets.size());
                 System.gc();
                 Alloc a = Alloc.start();
                 long[] s = rtt(t, perRound);
@@ -118,8 +120,10 @@ final class PingBench {
             }
         }
         Map<String, List<Double>> rates = new LinkedHashMap<>();
+        targets.forEach(t -> rates.put(t.name(), new ArrayList<>()));
         for (int r = 0; r < rounds; r++) {
-            for (Target t : targets) {
+            for (int k = 0; k < targets.size(); k++) {
+                Target t = targets.get((k + r) % targets.size());
                 rates.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(throughput(t, window, tputWarmMs, tputMs));
             }
         }
