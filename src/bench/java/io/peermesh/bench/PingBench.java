@@ -113,18 +113,18 @@ final class PingBench {
                 Alloc a = Alloc.start();
                 long[] s = rtt(t, perRound);
                 long bytes = a.bytes();
-                samples.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(s);
-                long[] acc = alloc.computeIfAbsent(t.name(), k -> new long[2]);
+                samples.computeIfAbsent(t.name(), key -> new ArrayList<>()).add(s);
+                long[] acc = alloc.computeIfAbsent(t.name(), key -> new long[2]);
                 acc[0] += bytes;
                 acc[1] += perRound;
             }
         }
         Map<String, List<Double>> rates = new LinkedHashMap<>();
-        targets.forEach(t -> rates.put(t.name(), new ArrayList<>()));
+        targets.forEach(x -> rates.put(x.name(), new ArrayList<>()));
         for (int r = 0; r < rounds; r++) {
             for (int k = 0; k < targets.size(); k++) {
                 Target t = targets.get((k + r) % targets.size());
-                rates.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(throughput(t, window, tputWarmMs, tputMs));
+                rates.computeIfAbsent(t.name(), key -> new ArrayList<>()).add(throughput(t, window, tputWarmMs, tputMs));
             }
         }
 
