@@ -26,6 +26,8 @@ final class ConvergenceBench {
     private final Report report;
     private final List<Remote> workers = new ArrayList<>();
     private final long maxFds;
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     private LoopLag lag;
 
     ConvergenceBench(Vertx vertx, Opts opts, Report report) {
@@ -101,11 +103,11 @@ final class ConvergenceBench {
                     Trial failed = null;
                     for (int t = 0; t < trials && failed == null; t++) {
                         Trial r = trial(local, n, n, dns, deadline);
-                        System.out.printf("   %s n=%d trial %d: %s; ping timeouts %d, max event-loop lag %.0f ms%n", mode, n, t,
+                        System.out.printf("   %s n=%d trial %d: %s; %.1f CPU-s, ping timeouts %d, max event-loop lag %.0f ms%n", mode, n, t,
                                 r.full() ? String.format("full mesh in %.0f ms (all listening %.0f ms, all ready %.0f ms)%s",
                                         r.fullMs(), r.deployedMs(), r.readyMs(),
                                         r.processes() > 1 ? " over " + r.processes() + " JVMs" : "") : r.detail(),
-                                r.counters().getOrDefault("timeouts", 0L), (double) r.lag().get("maxEventLoopLagMillis"));
+                                r.counters().getOrDefault("cpuNanos", 0L) / 1e9, r.counters().getOrDefault("timeouts", 0L), (double) r.lag().get("maxEventLoopLagMillis"));
                         if (r.full()) {
                             done.add(r);
                         } else {
@@ -202,7 +204,9 @@ final class ConvergenceBench {
         double hsTimeouts = 0;
         double pingTimeouts = 0;
         double lag = 0;
+        double cpu = 0;
         for (Trial t : trials) {
+            cpu += t.counters().getOrDefault("cpuNanos", 0L) / 1e9;
             ok += t.counters().getOrDefault("handshake.ok", 0L);
             dup += t.counters().getOrDefault("handshake.duplicate", 0L);
             hsTimeouts += t.counters().getOrDefault("handshake.timeout", 0L);
@@ -210,9 +214,9 @@ final class ConvergenceBench {
             lag = Math.max(lag, (double) t.lag().get("maxEventLoopLagMillis"));
         }
         int k = trials.size();
-        return String.format("per trial: %.0f connections established for the %d needed, %.0f duplicate dials refused, "
-                + "%.0f handshake and %.0f ping timeouts; max event-loop lag %.0f ms", ok / k / 2, n * (n - 1) / 2, dup / k,
-                hsTimeouts / k, pingTimeouts / k, lag);
+        return String.format("per trial: %.1f CPU-seconds (all JVMs), %.0f connections established for the %d needed, "
+                + "%.0f duplicate dials refused, %.0f handshake and %.0f ping timeouts; max event-loop lag %.0f ms", cpu / k,
+                ok / k / 2, n * (n - 1) / 2, dup / k, hsTimeouts / k, pingTimeouts / k, lag);
     }
 
     private static Map<String, Object> trialMap(Trial t) {
@@ -265,6 +269,7 @@ final class ConvergenceBench {
         System.gc();
         Loops.sleep(300);
         lag.start();
+        long cpu0 = OS.getProcessCpuTime();
         long t0 = System.nanoTime();
         HostPort seed = null;
         if (dns) {
@@ -324,14 +329,16 @@ final class ConvergenceBench {
             }
             int[] c = counts.stream().mapToInt(Integer::intValue).sorted().toArray();
             if (detail.isEmpty()) {
-                detail = String.format("not every node at %d peers after %d s: %d of %d nodes listening, peers min/median/max %d/%d/%d, "
+                detail = (p > 1 ? "nodes split over " + p + " JVMs (fd limit " + maxFds + "); " : "") + String.format("not every node at %d peers after %d s: %d of %d nodes listening, peers min/median/max %d/%d/%d, "
                         + "%d nodes at %d", target, deadline.toSeconds(), c.length, n, c.length == 0 ? 0 : c[0],
                         c.length == 0 ? 0 : c[c.length / 2], c.length == 0 ? 0 : c[c.length - 1],
                         Arrays.stream(c).filter(x -> x >= target).count(), target);
             }
         }
+        long cpuNanos = OS.getProcessCpuTime() - cpu0;
         Map<String, Object> lagResult = lag.stop();
         Map<String, Long> counters = new LinkedHashMap<>(MeshCounters.parse(local.counters.line()));
+        counters.put("cpuNanos", cpuNanos);
         for (Remote r : remotes) {
             r.child.clearLines();
             r.child.send("counters");

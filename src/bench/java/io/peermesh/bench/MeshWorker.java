@@ -54,16 +54,22 @@ public final class MeshWorker {
         status.start();
         say("ready");
         BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long cpuAtStart = os.getProcessCpuTime();
         String line;
         while ((line = stdin.readLine()) != null) {
             String[] w = line.trim().split(" ");
             switch (w[0]) {
-                case "start" -> mesh.start(Integer.parseInt(w[1]), Integer.parseInt(w[2]), Integer.parseInt(w[3]),
+                case "start" -> {
+                    cpuAtStart = os.getProcessCpuTime();
+                    mesh.start(Integer.parseInt(w[1]), Integer.parseInt(w[2]), Integer.parseInt(w[3]),
                         w[4].equals("dns"), w[5].equals("-") ? null : HostPort.parse(w[5]).orElseThrow(),
                         Integer.parseInt(w[6]));
+                }
                 case "addr" -> mesh.dnsAnswer.add(HostPort.parse(w[1]).orElseThrow());
                 case "counts" -> say("counts " + mesh.counts().stream().map(String::valueOf).collect(Collectors.joining(",")));
-                case "counters" -> say("counters " + mesh.counters.line());
+                case "counters" -> say("counters " + mesh.counters.line() + " cpuNanos=" + (os.getProcessCpuTime() - cpuAtStart));
                 case "stop" -> {
                     mesh.stop();
                     System.gc();
