@@ -1,6 +1,7 @@
 package io.peermesh.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
@@ -8,12 +9,14 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Codec bugs found by fuzzing ({@link CodecFuzzTest}), as the tests that should pass once fixed.
- * Disabled so that the build stays green; the reason says what goes wrong.
+ * Wire-level bugs found while fuzzing ({@link CodecFuzzTest}) and reviewing what hostile peers can
+ * send, as the tests that should pass once fixed. Disabled so that the build stays green; the
+ * reason says what goes wrong.
  */
-class CodecFindingsTest {
+class WireFindingsTest {
 
     /**
      * A decoded text can hold an unpaired UTF-16 surrogate: from a JSON escape ({@code "\ud800"},
@@ -40,5 +43,19 @@ class CodecFindingsTest {
         Buffer encoded = MessageCodec.encode(decoded);
         Message again = MessageCodec.decode(encoded.slice(0, encoded.length() - 1));
         assertEquals(decoded, again);
+    }
+
+    /**
+     * {@link HostPort} promises that hosts are DNS names or IP literals, "so that a peer cannot inject
+     * arbitrary strings into other nodes' dial lists". The bracketed form only checks characters
+     * ({@code [0-9A-Fa-f:.]}, at least one ':'), so these pass, are gossiped, dialled, and - not being
+     * literals - sent to the DNS server as names ("Failed to resolve ':::::' [A(1), AAAA(28)]").
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"[:::::]:1", "[1:2:3:4:5:6:7:8:9]:1", "[:.:]:1", "[1.2.3.4:5]:1", "[::ffff:999.1.1.1]:1",
+        "[::1.2.3.4.5]:1", "[.:]:1"})
+    @Disabled("bug: HostPort.parse accepts bracketed strings that are not IPv6 literals; they end up as DNS queries")
+    void bracketedHostsMustBeIpv6Literals(String text) {
+        assertTrue(HostPort.parse(text).isEmpty(), text + " parsed as " + HostPort.parse(text));
     }
 }
