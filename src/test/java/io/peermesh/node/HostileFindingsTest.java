@@ -62,6 +62,35 @@ class HostileFindingsTest {
     }
 
     /**
+     * "Identity per address": when a new node id shows up at the listening address of a connected
+     * peer, the node retires the old peer at once (a pod restarted there). But the address is only
+     * the newcomer's claim ({@code listen} in its hello): any client that knows a peer's listening
+     * address - it is gossiped in every addr and shown in /peers - can disconnect that peer with one
+     * hello of a fresh node id. When the peer reconnects, its own hello retires the impostor, and the
+     * impostor can start over.
+     */
+    @Test
+    @Disabled("bug: an inbound hello claiming a connected peer's listen address makes PeerNode.established close that "
+            + "peer ('replaced by node X at the same address'); the claim is never verified")
+    void aHelloClaimingAPeersListenAddressDoesNotDisconnectThatPeer() throws Exception {
+        PeerNode node = nodes.start(TestNodes.fast().build());
+        PeerNode legit = nodes.start(TestNodes.fast().bootstrap(List.of(node.advertised())).build());
+        await(DEADLINE, () -> node.peerCount() == 1 && legit.peerCount() == 1, () -> "legit peer connected");
+        PeerView before = onlyPeer(node);
+        try (FakePeer impostor = new FakePeer(node.port())) {
+            impostor.send("{\"msgtype\":\"hello\",\"nodeid\":\"" + impostor.nodeId + "\",\"listen\":\""
+                    + legit.advertised() + "\"}");
+            assertTrue(impostor.readLine().contains("\"hello\""));
+            await(DEADLINE, () -> node.peerCount() >= 2 || !get(node.peers()).stream()
+                    .anyMatch(p -> p.remoteAddress().equals(before.remoteAddress())), () -> "impostor registered");
+            Thread.sleep(300);
+            assertTrue(get(node.peers()).stream().anyMatch(p -> p.nodeid().equals(legit.nodeId())
+                    && p.remoteAddress().equals(before.remoteAddress()) && p.connectedSince().equals(before.connectedSince())),
+                    "the legit peer keeps its connection; peers now: " + get(node.peers()));
+        }
+    }
+
+    /**
      * A full node lets in a hello announcing {@code peercount} 0 by evicting the peer that said it
      * had the most peers. The count is the hello sender's own claim, so a stranger can evict a
      * legitimate, well-connected peer at will: fill the free slots (or find the node full), then say
