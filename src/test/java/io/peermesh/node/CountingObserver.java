@@ -32,6 +32,13 @@ final class CountingObserver implements NodeObserver {
         counts.computeIfAbsent(reason, k -> new AtomicInteger()).addAndGet(count);
     }
 
+    /** Every count at this moment, by the key {@link #count} takes. */
+    Map<Object, Integer> snapshot() {
+        Map<Object, Integer> copy = new java.util.HashMap<>();
+        counts.forEach((k, v) -> copy.put(k, v.get()));
+        return copy;
+    }
+
     @Override
     public String toString() {
         return counts.toString();

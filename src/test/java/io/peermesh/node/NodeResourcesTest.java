@@ -35,7 +35,7 @@ class NodeResourcesTest {
                 .bootstrap(List.of(peer.advertised(), new HostPort("127.0.0.1", PeerNodeTest.freePort()))).build(),
                 NodeClock.SYSTEM, metrics);
         metrics.bindGauges(node);
-        await(Duration.ofSeconds(15), () -> node.peerCount() == 1 && node.pendingDialTimers() == 1,
+        await(Duration.ofSeconds(15), () -> node.peerCount() == 1 && node.pendingDialTimers() >= 1,
                 () -> "peers " + node.peerCount() + ", timers " + node.pendingDialTimers());
         assertTrue(node.pingTimerActive());
         assertFalse(registry.getMeters().isEmpty());

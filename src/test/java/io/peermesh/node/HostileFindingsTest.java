@@ -1,0 +1,235 @@
+package io.peermesh.node;
+
+import static io.peermesh.node.Eventually.await;
+import static io.peermesh.node.Eventually.get;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.peermesh.wire.MsgType;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Bugs in the node that hostile clients expose, each as the test that should pass once it is
+ * fixed. They fail today and are disabled so that the build stays green; each
+ * {@code @Disabled} reason says what goes wrong.
+ */
+class HostileFindingsTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(20);
+    private final TestNodes nodes = new TestNodes();
+
+    @AfterEach
+    void closeAll() {
+        nodes.close();
+    }
+
+    /**
+     * The node dialled the legitimate peer, and the peer's node id sorts below the node's. A
+     * stranger then says hello with the peer's id: the simultaneous-dial rule ("keep the connection
+     * dialled by the smaller node id") is applied although nothing is simultaneous, so the stranger's
+     * connection replaces the legitimate one, which the node closes. The peer is cut off and cannot
+     * come back (its own dial is refused as a duplicate of the impostor) for as long as the impostor
+     * answers pings. Node ids are public: they are in every addr, reject and /peers.
+     */
+    @Disabled("open: since 2026-11-24 replacement is limited to the handshake window, but a spoof inside that window still wins the tie-break; needs proof of identity (mTLS) or a nonce challenge")
+    @Test
+    void aSpoofedHelloDoesNotReplaceAnEstablishedConnectionTheNodeDialled() throws Exception {
+        CountingObserver seen = new CountingObserver();
+        PeerNode node = nodes.start(TestNodes.fast().internalPingTimer(false).build(), NodeClock.SYSTEM, seen);
+        PeerNode legit = legitPeerWithASmallerIdThan(node);
+        node.connectTo(legit.advertised()); // the node dials the legitimate peer
+        await(DEADLINE, () -> node.peerCount() == 1 && legit.peerCount() == 1, () -> "node dialled the legit peer");
+        PeerView before = onlyPeer(node);
+        assertEquals("outbound", before.direction());
+
+        try (FakePeer impostor = new FakePeer(node.port())) {
+            impostor.send("{\"msgtype\":\"hello\",\"nodeid\":\"" + legit.nodeId() + "\",\"version\":1,\"network\":\"peermesh\"}");
+            String answer = impostor.readLine();
+            assertTrue(answer.contains("\"reject\"") && answer.contains("duplicate"),
+                    "the impostor must be refused as a duplicate, got: " + answer);
+            PeerView after = onlyPeer(node);
+            assertEquals(before.remoteAddress(), after.remoteAddress(), "the legit peer keeps its connection");
+            assertEquals(1, legit.peerCount(), "the legit peer still has the node");
+        }
+    }
+
+    /**
+     * "Identity per address": when a new node id shows up at the listening address of a connected
+     * peer, the node retires the old peer at once (a pod restarted there). But the address is only
+     * the newcomer's claim ({@code listen} in its hello): any client that knows a peer's listening
+     * address - it is gossiped in every addr and shown in /peers - can disconnect that peer with one
+     * hello of a fresh node id. When the peer reconnects, its own hello retires the impostor, and the
+     * impostor can start over.
+     */
+    @Disabled("open: a listen claim is now verified by dialling the address (the liar is not believed), but the verification dial can still replace the legit peer's young connection by the crossing-dial rule")
+    @Test
+    void aHelloClaimingAPeersListenAddressDoesNotDisconnectThatPeer() throws Exception {
+        PeerNode node = nodes.start(TestNodes.fast().build());
+        PeerNode legit = nodes.start(TestNodes.fast().bootstrap(List.of(node.advertised())).build());
+        await(DEADLINE, () -> node.peerCount() == 1 && legit.peerCount() == 1, () -> "legit peer connected");
+        PeerView before = onlyPeer(node);
+        try (FakePeer impostor = new FakePeer(node.port())) {
+            impostor.send("{\"msgtype\":\"hello\",\"nodeid\":\"" + impostor.nodeId + "\",\"listen\":\""
+                    + legit.advertised() + "\"}");
+            assertTrue(impostor.readLine().contains("\"hello\""));
+            await(DEADLINE, () -> node.peerCount() >= 2 || !get(node.peers()).stream()
+                    .anyMatch(p -> p.remoteAddress().equals(before.remoteAddress())), () -> "impostor registered");
+            Thread.sleep(300);
+            assertTrue(get(node.peers()).stream().anyMatch(p -> p.nodeid().equals(legit.nodeId())
+                    && p.remoteAddress().equals(before.remoteAddress()) && p.connectedSince().equals(before.connectedSince())),
+                    "the legit peer keeps its connection; peers now: " + get(node.peers()));
+        }
+    }
+
+    /**
+     * A full node lets in a hello announcing {@code peercount} 0 by evicting the peer that said it
+     * had the most peers. The count is the hello sender's own claim, so a stranger can evict a
+     * legitimate, well-connected peer at will: fill the free slots (or find the node full), then say
+     * hello with {@code "peercount":0}. The evicted peer re-dials, says it has peers, and is refused
+     * {@code full}; repeating it eclipses the node.
+     */
+    @Disabled("open: evictions are now limited to one per ping timeout, but one liar can still evict one peer per window")
+    @Test
+    void aStrangerClaimingToBeIsolatedCannotEvictALegitimatePeer() throws Exception {
+        PeerNode node = nodes.start(TestNodes.fast().maxPeers(3).build());
+        // A legitimate node that already has a peer when it dials the node: its hello says peercount 1.
+        PeerNode friend = nodes.start(TestNodes.fast().build());
+        PeerNode legit = nodes.start(TestNodes.fast().bootstrap(List.of(friend.advertised())).build());
+        await(DEADLINE, () -> legit.peerCount() == 1, () -> "legit has a friend");
+        legit.connectTo(node.advertised());
+        await(DEADLINE, () -> node.peerCount() == 1 && legit.peerCount() == 2, () -> "legit connected to the node");
+        List<FakePeer> sybils = new ArrayList<>();
+        try {
+            // Fill the node's free slots (gossip may have brought the friend in too meanwhile).
+            while (node.peerCount() < 3) {
+                FakePeer sybil = new FakePeer(node.port());
+                sybils.add(sybil);
+                sybil.handshake();
+                await(DEADLINE, () -> get(node.peers()).stream().anyMatch(p -> p.nodeid().equals(sybil.nodeId))
+                        || node.peerCount() == 3, () -> "sybil in or node full");
+            }
+            List<String> legitimate = get(node.peers()).stream().map(PeerView::nodeid)
+                    .filter(id -> id.equals(legit.nodeId()) || id.equals(friend.nodeId())).toList();
+            assertTrue(legitimate.contains(legit.nodeId()), "legit is a peer of the full node");
+            FakePeer evictor = new FakePeer(node.port());
+            sybils.add(evictor);
+            evictor.send("{\"msgtype\":\"hello\",\"nodeid\":\"" + evictor.nodeId + "\",\"peercount\":0}");
+            String answer = evictor.readLine();
+            // Give the node time to act on it; every legitimate peer must still be there.
+            Thread.sleep(500);
+            List<String> now = get(node.peers()).stream().map(PeerView::nodeid).toList();
+            for (String id : legitimate) {
+                assertTrue(now.contains(id), "legitimate peer " + id + " was evicted by a stranger's claim to be"
+                        + " isolated (the stranger got: " + answer + "); peers now: " + now);
+            }
+        } finally {
+            for (FakePeer s : sybils) {
+                s.reset();
+            }
+        }
+    }
+
+    /**
+     * A peer that resets its connection (it crashed, or is simply gone) while the node has something
+     * to send it is counted and logged as {@code write_queue} ("a peer that does not read"): the
+     * write to the dead socket fails at once, and {@code NetSocket.writeQueueFull()} is true for a
+     * closed channel. In {@code HostileClientsTest} 2000 hello-and-reset clients produced ~300 such
+     * hits, though none of them ever had more than a few hundred bytes queued for it.
+     *
+     * <p>To make the order certain the test holds the node's event loop in the observer callback of
+     * the first ping of a ping round while both peers reset; the second ping then goes to a socket
+     * the peer has already reset. (Writes made while handling a read are flushed after it, so a
+     * pong does not show it; timer-driven writes - pings, getaddr, announcements - do.)
+     */
+    @Test
+    @Disabled("bug: PeerConnection.send counts limit write_queue (metric + WARN line) when writing to a connection the "
+            + "peer has reset, because writeQueueFull() is true for a closed channel")
+    void aPeerThatResetsIsNotCountedAsAPeerThatDoesNotRead() throws Exception {
+        StallingObserver seen = new StallingObserver();
+        PeerNode node = nodes.start(TestNodes.fast().internalPingTimer(false).build(), NodeClock.SYSTEM, seen);
+        try (FakePeer a = new FakePeer(node.port()); FakePeer b = new FakePeer(node.port())) {
+            assertTrue(a.handshake().contains("\"hello\""));
+            assertTrue(b.handshake().contains("\"hello\""));
+            await(DEADLINE, () -> node.peerCount() == 2, () -> "two peers");
+            seen.stallOnNextPingSent = true;
+            node.pingRound();
+            assertTrue(seen.stalled.await(DEADLINE.toSeconds(), TimeUnit.SECONDS), "the node sent its first ping");
+            a.reset();
+            b.reset();
+            Thread.sleep(300); // both RSTs reach the node's sockets before it writes the second ping
+            seen.release.countDown();
+            await(DEADLINE, () -> node.openConnections() == 0, () -> "connections closed");
+            assertEquals(0, seen.count(Limit.WRITE_QUEUE), "a reset peer is not a peer that does not read: " + seen);
+        }
+    }
+
+    /** Counts like {@link CountingObserver}, and can hold the node's event loop after the next ping it sends. */
+    static final class StallingObserver extends ForwardingObserver {
+        volatile boolean stallOnNextPingSent;
+        final CountDownLatch stalled = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public void sent(MsgType type, int bytes) {
+            super.sent(type, bytes);
+            if (type == MsgType.PING && stallOnNextPingSent) {
+                stallOnNextPingSent = false;
+                stalled.countDown();
+                try {
+                    release.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    /** A {@link CountingObserver} that can be extended (it is final). */
+    static class ForwardingObserver implements NodeObserver {
+        private final CountingObserver counts = new CountingObserver();
+
+        int count(Object key) {
+            return counts.count(key);
+        }
+
+        @Override public void dialed(DialResult result) { counts.dialed(result); }
+        @Override public void handshake(HandshakeResult result) { counts.handshake(result); }
+        @Override public void received(MsgType type, int bytes) { counts.received(type, bytes); }
+        @Override public void sent(MsgType type, int bytes) { counts.sent(type, bytes); }
+        @Override public void pingRoundTrip(long nanos) { counts.pingRoundTrip(nanos); }
+        @Override public void peerTimedOut() { counts.peerTimedOut(); }
+        @Override public void protocolError(io.peermesh.wire.ProtocolError reason) { counts.protocolError(reason); }
+        @Override public void limitHit(Limit limit) { counts.limitHit(limit); }
+        @Override public void addrEntriesDropped(AddrDrop reason, int count) { counts.addrEntriesDropped(reason, count); }
+
+        @Override
+        public String toString() {
+            return counts.toString();
+        }
+    }
+
+    private PeerNode legitPeerWithASmallerIdThan(PeerNode node) {
+        // Node ids are random UUIDs: about every second node started sorts below.
+        for (int i = 0; i < 64; i++) {
+            PeerNode candidate = nodes.start(TestNodes.fast().build());
+            if (candidate.nodeId().compareTo(node.nodeId()) < 0) {
+                return candidate;
+            }
+            nodes.stop(candidate);
+        }
+        throw new AssertionError("no node id below " + node.nodeId() + " in 64 tries");
+    }
+
+    private static PeerView onlyPeer(PeerNode node) {
+        List<PeerView> peers = get(node.peers());
+        assertEquals(1, peers.size(), "peers: " + peers);
+        return peers.get(0);
+    }
+}
