@@ -11,13 +11,16 @@ import io.peermesh.wire.HostPort;
  *     |            failure               refused                 peer lost ----> BACKOFF
  *     +--timer-- BACKOFF <------------------+                        | bye -------> DEPARTED
  *                                        refused "self" ----------------------------> SELF
+ *   (new, learned from gossip or DNS) WAITING --the other end dialled us--> CONNECTED
+ *                                        \--it did not, timer--> dial
  * </pre>
+ * WAITING: the other end learned of us at the same time and dials first (see Dialer#yieldsTo).
  * SELF is final. DEPARTED is left only when the address is offered again (bootstrap re-consulted,
  * discovery), see {@link Dialer}.
  */
 final class DialTarget {
 
-    enum State { IDLE, DIALING, HANDSHAKING, CONNECTED, BACKOFF, DEPARTED, SELF }
+    enum State { IDLE, WAITING, DIALING, HANDSHAKING, CONNECTED, BACKOFF, DEPARTED, SELF }
 
     /**
      * Who vouches for the address. Bootstrap entries are never forgotten; DNS entries are forgotten

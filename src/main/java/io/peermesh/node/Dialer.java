@@ -29,10 +29,14 @@ final class Dialer {
     private static final Logger LOG = Logger.getLogger(Dialer.class.getName());
     /** A gossip-only address that failed this often in a row is forgotten. */
     static final int GOSSIP_FAILURES_TO_FORGET = 4;
+    /** How long (plus up to half again, jitter) a node waits for the other end to dial first (see {@link #yieldsTo}). */
+    static final long YIELD_MILLIS = 1000;
 
     /** What the dialer needs from its node. */
     interface Host {
         boolean stopping();
+
+        String nodeId();
 
         boolean isConnected(String nodeId);
 
@@ -90,7 +94,11 @@ final class Dialer {
                 t.nodeId = nodeIdHint;
             }
             targets.put(address, t);
-            dial(t);
+            if (yieldsTo(t)) {
+                waitForPeerToDial(t);
+            } else {
+                dial(t);
+            }
         } else {
             t.sources.add(source);
             boolean justLeft = t.state == DialTarget.State.DEPARTED
@@ -145,14 +153,54 @@ final class Dialer {
         return false;
     }
 
-    private boolean hasRoom() {
+    /**
+     * Gossip and DNS tell both ends of a pair about each other at about the same moment (a seed
+     * announces a joiner to its peers while the joiner reads the seed's list of them; every pod
+     * reads the same DNS answer). If both ends dialled, every second handshake would be a crossing
+     * dial refused as a duplicate: the 100-node benchmark mesh made ~2x the handshakes it needed.
+     * So one end dials first: the one with the smaller node id (whose dial the tie-break keeps
+     * anyway), or with the smaller address when DNS gives no id. The other waits
+     * {@link #YIELD_MILLIS} for that dial and dials itself only if it did not come (the other end
+     * may not know about us, or may be gone). A node without any peer or dial in flight never
+     * waits: its first peer comes first. Bootstrap addresses are dialled at once.
+     */
+    private boolean yieldsTo(DialTarget t) {
+        if (t.sources.contains(DialTarget.Source.BOOTSTRAP) || (host.peerCount() == 0 && inFlightCount() == 0)) {
+            return false;
+        }
+        if (t.nodeId != null) {
+            return host.nodeId().compareTo(t.nodeId) > 0;
+        }
+        HostPort self = host.advertise();
+        return t.sources.contains(DialTarget.Source.DNS) && self != null
+                && self.toString().compareTo(t.address.toString()) > 0;
+    }
+
+    private void waitForPeerToDial(DialTarget t) {
+        if (host.stopping()) {
+            return;
+        }
+        long delay = YIELD_MILLIS + ThreadLocalRandom.current().nextLong(YIELD_MILLIS / 2);
+        t.state = DialTarget.State.WAITING;
+        t.nextAttemptAtMillis = clock.currentTimeMillis() + delay;
+        t.timerId = vertx.setTimer(delay, id -> {
+            t.timerId = -1;
+            dial(t);
+        });
+    }
+
+    private int inFlightCount() {
         int inFlight = 0;
         for (DialTarget t : targets.values()) {
             if (t.inFlight()) {
                 inFlight++;
             }
         }
-        return host.peerCount() + inFlight < maxPeers;
+        return inFlight;
+    }
+
+    private boolean hasRoom() {
+        return host.peerCount() + inFlightCount() < maxPeers;
     }
 
     /**

@@ -14,8 +14,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * Peer exchange: how nodes that met through one seed find all the others.
  *
  * <ul>
- *   <li>After each handshake both sides send {@code getaddr}; the answer lists the listening
- *       addresses of peers known to be alive (a pong, or a handshake, within the ping timeout).</li>
+ *   <li>After a handshake each side sends {@code getaddr} if it has at most three peers, or if
+ *       nobody told it about the other node; the answer lists the listening addresses of peers
+ *       known to be alive (a pong, or a handshake, within the ping timeout).</li>
  *   <li>A newly handshaked peer is announced to every other peer in an unsolicited one-entry
  *       {@code addr}, unless we heard of it from gossip ourselves (then whoever told us already
  *       announced it): a join spreads in one or two hops without announcement storms.</li>
@@ -28,6 +29,8 @@ import java.util.concurrent.ThreadLocalRandom;
 final class PeerExchange {
 
     private static final int HEARD_OF_LIMIT = 4096;
+    /** A node with at most this many peers asks every new one for addresses (see {@link #established}). */
+    static final int ASK_WHILE_PEERS_AT_MOST = 3;
 
     private final Vertx vertx;
     private final NodeConfig config;
@@ -87,11 +90,25 @@ final class PeerExchange {
         c.send(new Message.GetAddr());
     }
 
-    /** A handshake completed: ask the new peer, and tell the others about it. */
+    /**
+     * A handshake completed: ask the new peer for addresses if it can tell us something, and tell
+     * the others about it.
+     *
+     * <p>Asking every new peer made a forming mesh cost O(N^3): each of the N(N-1) handshakes
+     * brought an answer of up to N entries that the asker mostly knew already (a 100-node mesh
+     * decoded ~10^6 entries, the largest cost in its JFR profile). A peer is worth asking while this
+     * node is still finding its way (its first {@value #ASK_WHILE_PEERS_AT_MOST} peers), or when
+     * nobody told us about it: then it came from outside what we know, e.g. the other side of a
+     * healed partition, and may know others we do not. Everyone else we know of through gossip,
+     * whose senders announce new peers as they join; the periodic getaddr is the safety net.
+     */
     void established(PeerConnection c) {
-        ask(c);
+        boolean heardOfIt = heardOf.contains(c.nodeId());
+        if (table.size() <= ASK_WHILE_PEERS_AT_MOST || !heardOfIt) {
+            ask(c);
+        }
         String listen = c.peerHello().listen();
-        if (listen == null || heardOf.contains(c.nodeId())) {
+        if (listen == null || heardOfIt) {
             return;
         }
         Message.Addr announcement = new Message.Addr(List.of(new Message.AddrEntry(c.nodeId(), listen)), 0);

@@ -552,7 +552,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     @Override
     public void targetsChanged() {
         readiness = ReadinessReport.of(listening, stopping, table.size(), config,
-                dialer == null ? List.of() : dialer.status(), dnsOutcome);
+                () -> dialer == null ? List.of() : dialer.status(), dnsOutcome);
     }
 
     public Readiness readiness() { return readiness; }

@@ -10,9 +10,6 @@ import java.util.regex.Pattern;
  */
 public record HostPort(String host, int port) {
 
-    // RFC 1123 labels (letters, digits, hyphen, underscore tolerated for SRV-style names), dot separated.
-    private static final Pattern NAME = Pattern.compile(
-            "(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\\.?");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]{2,45}(%[A-Za-z0-9_.-]{1,32})?");
 
     public HostPort {
@@ -45,18 +42,58 @@ public record HostPort(String host, int port) {
             }
             host = text.substring(0, colon);
             portText = text.substring(colon + 1);
-            if (!NAME.matcher(host).matches()) {
+            if (!isHostName(host)) {
                 return Optional.empty();
             }
         }
-        if (portText.isEmpty() || portText.length() > 5 || !portText.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            return Optional.empty();
-        }
-        int port = Integer.parseInt(portText);
-        if (port < 1 || port > 65535) {
+        int port = parsePort(portText);
+        if (port < 1) {
             return Optional.empty();
         }
         return Optional.of(new HostPort(host, port));
+    }
+
+    /**
+     * RFC 1123 host names (which include dotted IPv4 literals): dot-separated labels of 1-63
+     * letters, digits, hyphens and underscores (tolerated for SRV-style names), not starting or
+     * ending with a hyphen, 253 characters at most, one trailing dot allowed. By hand rather than
+     * by regex: every addr entry is parsed, and the regex was a top cost when a mesh forms (JFR).
+     */
+    static boolean isHostName(String host) {
+        int n = host.endsWith(".") ? host.length() - 1 : host.length();
+        if (n < 1 || host.length() > 253) {
+            return false;
+        }
+        int labelStart = 0;
+        for (int i = 0; i <= n; i++) {
+            char c = i == n ? '.' : host.charAt(i);
+            if (c == '.') {
+                int len = i - labelStart;
+                if (len < 1 || len > 63 || host.charAt(labelStart) == '-' || host.charAt(i - 1) == '-') {
+                    return false;
+                }
+                labelStart = i + 1;
+            } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** 1..65535 from 1-5 ASCII digits; -1 for anything else. */
+    private static int parsePort(String text) {
+        if (text.isEmpty() || text.length() > 5) {
+            return -1;
+        }
+        int port = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            port = port * 10 + (c - '0');
+        }
+        return port >= 1 && port <= 65535 ? port : -1;
     }
 
     /** Like {@link #parse} but throws with a message naming what was wrong. */
