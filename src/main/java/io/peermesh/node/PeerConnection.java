@@ -187,6 +187,16 @@ public final class PeerConnection {
         }
     }
 
+    /** When this peer becomes overdue (its oldest unanswered ping times out); MAX_VALUE if none is pending. */
+    long overdueAtNanos(long timeoutNanos) {
+        return state == ConnectionState.ESTABLISHED ? pings.overdueAtNanos(timeoutNanos) : Long.MAX_VALUE;
+    }
+
+    /** True when the peer is established and its oldest unanswered ping has timed out. */
+    boolean overdue(long nowNanos, long timeoutNanos) {
+        return state == ConnectionState.ESTABLISHED && pings.overdue(nowNanos, timeoutNanos);
+    }
+
     /** Sends a ping if the peer is established; returns false if the peer is overdue and was closed. */
     boolean pingOrExpire(long nowNanos, long timeoutNanos) {
         if (state != ConnectionState.ESTABLISHED) {

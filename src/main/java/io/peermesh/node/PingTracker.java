@@ -78,6 +78,11 @@ final class PingTracker {
         return size > 0 && nowNanos - sentAt[head] >= timeoutNanos;
     }
 
+    /** When the oldest ping in flight becomes overdue, or {@link Long#MAX_VALUE} with none in flight. */
+    long overdueAtNanos(long timeoutNanos) {
+        return size == 0 ? Long.MAX_VALUE : sentAt[head] + timeoutNanos;
+    }
+
     int inFlight() {
         return size;
     }

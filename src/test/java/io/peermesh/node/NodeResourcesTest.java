@@ -38,6 +38,7 @@ class NodeResourcesTest {
         await(Duration.ofSeconds(15), () -> node.peerCount() == 1 && node.pendingDialTimers() >= 1,
                 () -> "peers " + node.peerCount() + ", timers " + node.pendingDialTimers());
         assertTrue(node.pingTimerActive());
+        assertTrue(node.expiryTimerActive(), "a ping is in flight, so its expiry is armed");
         assertFalse(registry.getMeters().isEmpty());
         int port = node.port();
 
@@ -47,6 +48,7 @@ class NodeResourcesTest {
         assertEquals(0, node.openConnections(), "connections closed before stop completed");
         assertEquals(0, node.pendingDialTimers(), "re-dial timers cancelled");
         assertFalse(node.pingTimerActive(), "ping timer cancelled");
+        assertFalse(node.expiryTimerActive(), "ping expiry timer cancelled");
         assertFalse(node.isListening());
         assertFalse(nodes.vertx.deploymentIDs().contains(node.deploymentID()), "verticle undeployed");
         assertTrue(registry.getMeters().isEmpty(), "meters removed: " + registry.getMeters());

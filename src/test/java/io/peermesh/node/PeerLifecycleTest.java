@@ -23,6 +23,23 @@ class PeerLifecycleTest {
         nodes.close();
     }
 
+    /**
+     * Expiry does not wait for the next ping round: here there is no next round at all (no internal
+     * ping timer, nobody calls pingRound again), and the silent peer still goes once its ping times out.
+     */
+    @Test
+    void aSilentPeerIsDroppedWhenItsPingTimesOutNotAtTheNextRound() throws Exception {
+        CountingObserver seen = new CountingObserver();
+        PeerNode node = nodes.start(TestNodes.fast().internalPingTimer(false).pingTimeout(Duration.ofMillis(500)).build(),
+                NodeClock.SYSTEM, seen);
+        try (FakePeer silent = new FakePeer(node.port())) {
+            silent.handshake();
+            silent.next("ping"); // the first ping, sent at the handshake; never answered
+            await(DEADLINE, () -> node.peerCount() == 0, () -> "peers " + node.peerCount());
+            assertEquals(1, seen.count("timeout"), seen::toString);
+        }
+    }
+
     @Test
     void simultaneousDialsLeaveExactlyOneConnectionPerPairOnBothSides() throws Exception {
         // Whether two dials cross depends on timing; repeat (bounded) until they did a few times.
