@@ -270,6 +270,7 @@ final class ConvergenceBench {
         Loops.sleep(300);
         lag.start();
         long cpu0 = OS.getProcessCpuTime();
+        Map<String, long[]> threads0 = ProcThreads.snapshot();
         long t0 = System.nanoTime();
         HostPort seed = null;
         if (dns) {
@@ -336,7 +337,17 @@ final class ConvergenceBench {
             }
         }
         long cpuNanos = OS.getProcessCpuTime() - cpu0;
-        Map<String, Object> lagResult = lag.stop();
+        // Where this JVM's CPU went (JIT, GC, event loops), in CPU-seconds over the trial.
+        double trialSeconds = (System.nanoTime() - t0) / 1e9;
+        Map<String, Object> threadCpu = new LinkedHashMap<>();
+        ProcThreads.delta(threads0, ProcThreads.snapshot(), trialSeconds).forEach((group, coreShare) -> {
+            if (coreShare * trialSeconds >= 0.05) {
+                threadCpu.put(group, Math.round(coreShare * trialSeconds * 100) / 100.0);
+            }
+        });
+        System.out.println("      CPU-seconds in this JVM by thread group: " + threadCpu);
+        Map<String, Object> lagResult = new LinkedHashMap<>(lag.stop());
+        lagResult.put("cpuSecondsByThreadGroupThisJvm", threadCpu);
         Map<String, Long> counters = new LinkedHashMap<>(MeshCounters.parse(local.counters.line()));
         counters.put("cpuNanos", cpuNanos);
         for (Remote r : remotes) {

@@ -30,7 +30,7 @@ final class Dialer {
     /** A gossip-only address that failed this often in a row is forgotten. */
     static final int GOSSIP_FAILURES_TO_FORGET = 4;
     /** How long (plus up to half again, jitter) a node waits for the other end to dial first (see {@link #yieldsTo}). */
-    static final long YIELD_MILLIS = 1000;
+    static final long YIELD_MILLIS = 2000;
 
     /** What the dialer needs from its node. */
     interface Host {
@@ -427,6 +427,12 @@ final class Dialer {
 
     boolean knows(HostPort address) {
         return targets.containsKey(address);
+    }
+
+    /** True when the DNS name lists this address: every node of the mesh reads the same list. */
+    boolean listedByDns(HostPort address) {
+        DialTarget t = address == null ? null : targets.get(address);
+        return t != null && t.sources.contains(DialTarget.Source.DNS);
     }
 
     /** Targets with their state and problem, for readiness and diagnostics. */
