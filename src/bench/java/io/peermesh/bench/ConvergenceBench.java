@@ -75,7 +75,10 @@ final class ConvergenceBench {
         int trials = opts.trials;
         Duration deadline = Duration.ofSeconds(opts.pick(30, 60));
         LocalMesh local = new LocalMesh(vertx);
-        local.warmUp(20);
+        // Two 50-node meshes: every path a forming mesh takes (chunked addr answers, crossing dials)
+        // is compiled before a trial is timed; a 20-node warm-up left ~2 CPU-s of JIT in the 100-node trial.
+        local.warmUp(50);
+        local.warmUp(50);
         lag = new LoopLag(vertx, opts.eventLoops);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("maxFileDescriptors", maxFds);

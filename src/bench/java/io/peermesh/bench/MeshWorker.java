@@ -33,7 +33,7 @@ public final class MeshWorker {
                 Integer.getInteger("bench.eventLoops", 2 * Runtime.getRuntime().availableProcessors()))
                 .setBlockedThreadCheckInterval(10_000));
         LocalMesh mesh = new LocalMesh(vertx);
-        mesh.warmUp(20);
+        mesh.warmUp(50);
         mesh.onUp = a -> say("up " + a);
         Thread status = new Thread(() -> {
             String last = "";
