@@ -11,7 +11,7 @@ import io.peermesh.wire.HostPort;
  *     |            failure               refused                 peer lost ----> BACKOFF
  *     +--timer-- BACKOFF <------------------+                        | bye -------> DEPARTED
  *                                        refused "self" ----------------------------> SELF
- *   (new, learned from gossip or DNS) WAITING --the other end dialled us--> CONNECTED
+ *   (new, learned from gossip) WAITING --the other end dialled us--> CONNECTED
  *                                        \--it did not, timer--> dial
  * </pre>
  * WAITING: the other end learned of us at the same time and dials first (see Dialer#yieldsTo).

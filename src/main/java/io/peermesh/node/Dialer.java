@@ -154,26 +154,22 @@ final class Dialer {
     }
 
     /**
-     * Gossip and DNS tell both ends of a pair about each other at about the same moment (a seed
-     * announces a joiner to its peers while the joiner reads the seed's list of them; every pod
-     * reads the same DNS answer). If both ends dialled, every second handshake would be a crossing
-     * dial refused as a duplicate: the 100-node benchmark mesh made ~2x the handshakes it needed.
-     * So one end dials first: the one with the smaller node id (whose dial the tie-break keeps
-     * anyway), or with the smaller address when DNS gives no id. The other waits
-     * {@link #YIELD_MILLIS} for that dial and dials itself only if it did not come (the other end
-     * may not know about us, or may be gone). A node without any peer or dial in flight never
-     * waits: its first peer comes first. Bootstrap addresses are dialled at once.
+     * Gossip tells both ends of a pair about each other at about the same moment: a seed announces
+     * a joiner to its peers while the joiner reads the seed's list of them. If both ends dialled,
+     * every second handshake would be a crossing dial refused as a duplicate (the 100-node benchmark
+     * mesh made ~2x the handshakes it needed). So the end with the smaller node id, whose dial the
+     * tie-break keeps anyway, dials first; the other waits {@link #YIELD_MILLIS} for that dial and
+     * dials itself only if it did not come (the other end may not know about us, or may be gone).
+     * DNS is not symmetric in time (a new pod reads the old ones at once, they read it at their next
+     * lookup, an interval later), so DNS addresses are dialled at once, as are bootstrap addresses;
+     * and a node without any peer or dial in flight never waits: its first peer comes first.
      */
     private boolean yieldsTo(DialTarget t) {
-        if (t.sources.contains(DialTarget.Source.BOOTSTRAP) || (host.peerCount() == 0 && inFlightCount() == 0)) {
+        if (t.nodeId == null || !t.sources.equals(java.util.EnumSet.of(DialTarget.Source.GOSSIP))
+                || (host.peerCount() == 0 && inFlightCount() == 0)) {
             return false;
         }
-        if (t.nodeId != null) {
-            return host.nodeId().compareTo(t.nodeId) > 0;
-        }
-        HostPort self = host.advertise();
-        return t.sources.contains(DialTarget.Source.DNS) && self != null
-                && self.toString().compareTo(t.address.toString()) > 0;
+        return host.nodeId().compareTo(t.nodeId) > 0;
     }
 
     private void waitForPeerToDial(DialTarget t) {
