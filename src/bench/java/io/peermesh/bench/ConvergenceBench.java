@@ -77,8 +77,9 @@ final class ConvergenceBench {
         LocalMesh local = new LocalMesh(vertx);
         // Two 50-node meshes: every path a forming mesh takes (chunked addr answers, crossing dials)
         // is compiled before a trial is timed; a 20-node warm-up left ~2 CPU-s of JIT in the 100-node trial.
+        // Then one of the largest size measured in this JVM (at most 100).
         local.warmUp(50);
-        local.warmUp(50);
+        local.warmUp(Math.min(100, Arrays.stream(ns).max().orElse(50)));
         lag = new LoopLag(vertx, opts.eventLoops);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("maxFileDescriptors", maxFds);
