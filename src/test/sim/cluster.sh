@@ -15,9 +15,7 @@ SIM_NAME=cluster.sh RUN_PREFIX=run WITH_PROMETHEUS=1
 PODS=${SIM_PODS:-5}
 TIMEOUT=${SIM_TIMEOUT:-690}
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-[[ "$PODS" =~ ^[0-9]+$ ]] && [ "$PODS" -ge 3 ] && [ "$PODS" -le 8 ] || die "SIM_PODS must be 3..8 (the scaling scenario adds 3 more JVMs)"
-sim_preflight
-sim_traps
+sim_preflight SIM_PODS 3 8
 
 # ------------------------------------------------------------------------------------ scenarios
 s_quiet() {

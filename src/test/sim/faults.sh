@@ -14,9 +14,7 @@ SIM_NAME=faults.sh RUN_PREFIX=faults WITH_PROMETHEUS=0
 PODS=${SIM_PODS:-4}
 TIMEOUT=${SIM_TIMEOUT:-480}
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-[[ "$PODS" =~ ^[0-9]+$ ]] && [ "$PODS" -ge 3 ] && [ "$PODS" -le 8 ] || die "SIM_PODS must be 3..8"
-sim_preflight
-sim_traps
+sim_preflight SIM_PODS 3 8
 
 # The simulation's timings (sim.py SIM_OVERRIDES: ping-interval 1s, ping-timeout 3s, DNS every 1s).
 PING_INTERVAL=1 PING_TIMEOUT=3

@@ -5,8 +5,8 @@
 # Traffic goes only to loopback and to 10.213.0.0/24 inside namespaces made here.
 #
 # A script sets SIM_NAME (its name, for messages and the run directory's prefix), TIMEOUT (the
-# whole run, seconds) and WITH_PROMETHEUS (1 or 0), then sources this file and calls, in order,
-# sim_preflight, sim_boot, its scenarios, and summary.
+# whole run, seconds), WITH_PROMETHEUS (1 or 0) and PODS, then sources this file and calls, in
+# order, sim_preflight, sim_boot, its scenarios, and summary.
 
 SIM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$SIM_DIR/../../.." && pwd)
@@ -29,7 +29,9 @@ die() { echo "$SIM_NAME: $*" >&2; exit 2; }
 elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 
 # ------------------------------------------------------------------------------------ preflight
-sim_preflight() { # root, packages, the lock, leftovers of a run killed -9, the jar, the run directory
+sim_preflight() { # setting min max: PODS within min..max (named by the setting); root, packages,
+  # the lock, leftovers of a run killed -9, the jar, the run directory; then the traps and the deadline
+  [[ "$PODS" =~ ^[0-9]+$ ]] && [ "$PODS" -ge "$2" ] && [ "$PODS" -le "$3" ] || die "$1 must be $2..$3"
   [ "$(id -u)" = 0 ] || die "run as root (network namespaces, a bridge, ip netns exec)"
   local need=() ns l
   command -v ip >/dev/null || need+=(iproute2)
@@ -79,6 +81,7 @@ EOF
   mkdir -p "$RUN/pods" "$RUN/dns/hosts.d" "$RUN/prometheus" "$RUN/samples"
   ls -1d "$REPO/target/sim/$RUN_PREFIX"-* 2>/dev/null | head -n -"${SIM_KEEP_RUNS:-5}" | xargs -r rm -rf
   export SIM_RUN=$RUN SIM_PROM=http://127.0.0.1:$PROM_PORT
+  sim_traps
 }
 RUN_PREFIX=${RUN_PREFIX:-run}
 SIMPY=(python3 "$SIM_DIR/sim.py")
