@@ -388,6 +388,15 @@ class Pods:
     def ready(self):
         return {n: s == 200 and isinstance(b, dict) and b.get("status") == "UP" for n, (s, b) in self.health("ready").items()}
 
+    def metric(self, name, match=None):
+        """{name: sum of the metric's series whose labels contain `match` (all when None), or None}."""
+        pat = re.compile(r"^%s(\{[^}]*\})?\s+([0-9.eE+-]+|NaN)" % re.escape(name), re.M)
+
+        def one(n, ip):
+            t = http_text(self.url(ip, self.m["metrics_path"]))
+            return None if t is None else sum(float(v) for lab, v in pat.findall(t) if not match or match in lab)
+        return self.each(one)
+
     def state(self):
         """{name: (node id or None, [peer node ids] or None)}."""
         def one(n, ip):
@@ -514,18 +523,103 @@ def cmd_connected_since(a):
 
 
 def cmd_metric_sum(a):
-    """Sum of every series of a metric over the pods' /q/metrics (a pod that does not answer fails)."""
-    pods = Pods(a.pods)
-    pat = re.compile(r"^%s(\{[^}]*\})?\s+([0-9.eE+-]+|NaN)" % re.escape(a.name), re.M)
-
-    def one(n, ip):
-        t = http_text(pods.url(ip, pods.m["metrics_path"]))
-        return None if t is None else sum(float(v) for _, v in pat.findall(t))
-    got = pods.each(one)
+    """Sum of every series of a metric (with --match, of those whose labels contain it) over the pods'
+    /q/metrics; --per-pod prints {pod: value} instead. A pod that does not answer fails."""
+    got = Pods(a.pods).metric(a.name, a.match)
     if any(v is None for v in got.values()):
         print("FAILED no metrics from " + ",".join(n for n, v in got.items() if v is None))
         sys.exit(1)
-    print("%g" % sum(got.values()))
+    print(json.dumps(got, sort_keys=True) if a.per_pod else "%g" % sum(got.values()))
+
+
+def cmd_metric_rise(a):
+    """Waits until, on every pod, the metric (series matching --match) exceeds its value in --base
+    (a --per-pod answer of metric-sum; a pod missing there counts from 0)."""
+    pods = Pods(a.pods)
+    base = json.loads(a.base) if a.base else {}
+
+    def check():
+        got = pods.metric(a.name, a.match)
+        flat = [n for n, v in got.items() if v is None or v <= (base.get(n) or 0)]
+        return not flat, (flat, got)
+
+    ok, (flat, got), el = poll(a.deadline, check, interval=0.5)
+    shown = ", ".join("%s %g->%s" % (n, base.get(n) or 0, "?" if got[n] is None else "%g" % got[n]) for n in sorted(got))
+    done(ok, el, "%s{%s} rose on every pod (%s)" % (a.name, a.match, shown) if ok else
+         "%s{%s} did not rise on %s (%s)" % (a.name, a.match, ",".join(flat), shown))
+
+
+def cmd_metric_rate(a):
+    """JSON {pod: increase per second} of a metric (series matching --match) over --window seconds,
+    divided by --per (e.g. the number of peers). The window is a measuring interval, not a wait."""
+    pods = Pods(a.pods)
+    t0, first = time.time(), pods.metric(a.name, a.match)
+    time.sleep(a.window)
+    t1, second = time.time(), pods.metric(a.name, a.match)
+    print(json.dumps({n: None if first[n] is None or second[n] is None else
+                      round((second[n] - first[n]) / (t1 - t0) / a.per, 3) for n in first}, sort_keys=True))
+
+
+def cmd_links(a):
+    """JSON {pod: {peer node id: connectedSince}}: equal before and after a fault means that no
+    connection anywhere was dropped or replaced in between. --ignore: node ids left out."""
+    pods = Pods(a.pods)
+    ignore = set(a.ignore.split(","))
+
+    def one(n, ip):
+        s, peers = http_json(pods.url(ip, "/peers"))
+        return {p.get("nodeid"): p.get("connectedSince") for p in peers
+                if p.get("nodeid") not in ignore} if s == 200 and isinstance(peers, list) else None
+    print(json.dumps(pods.each(one), sort_keys=True))
+
+
+def cmd_fresh_pongs(a):
+    """Waits until every connection of the pods (in both directions: each pod's /peers entries) has
+    had a pong after --since (epoch seconds). From then on no ping sent before --since is still in
+    flight anywhere, so a stall before --since can no longer cause a ping timeout."""
+    pods = Pods(a.pods)
+
+    def one(n, ip):
+        s, peers = http_json(pods.url(ip, "/peers"))
+        if s != 200 or not isinstance(peers, list):
+            return ["no answer"]
+        return ["%s..." % str(p.get("nodeid"))[:8] for p in peers
+                if not p.get("lastPong") or _ts(p["lastPong"]) <= a.since]
+
+    def check():
+        stale = {n: v for n, v in pods.each(one).items() if v}
+        return not stale, stale
+
+    ok, stale, el = poll(a.deadline, check, interval=0.25)
+    done(ok, el, "every connection answered a ping sent after the resume" if ok else
+         "no pong since then: " + json.dumps(stale, sort_keys=True)[:800])
+
+
+def cmd_ready_data(a):
+    """Waits until every pod's readiness check (peermesh-peers) has --status and, for each --want
+    KEY=PREFIX, a data value KEY starting with PREFIX (e.g. dns=failed, reason=DNS failing)."""
+    pods = Pods(a.pods)
+    wants = [w.split("=", 1) for w in a.want]
+
+    def one(n, ip):
+        s, body = http_json(pods.url(ip, pods.m["ready_path"]))
+        checks = body.get("checks", []) if isinstance(body, dict) else []
+        c = next((c for c in checks if c.get("name") == "peermesh-peers"), None)
+        return None if c is None else (c.get("status"), c.get("data") or {})
+
+    def check():
+        got = pods.each(one)
+        bad = {}
+        for n, c in got.items():
+            if c is None or (a.status and c[0] != a.status) or any(not str(c[1].get(k, "")).startswith(p) for k, p in wants):
+                bad[n] = c and {"status": c[0], **{k: c[1].get(k) for k, _ in wants}}
+        return not bad, (bad, got)
+
+    ok, (bad, got), el = poll(a.deadline, check, interval=0.5)
+    first = next(iter(got.values()))
+    done(ok, el, "readiness %s with %s on all (e.g. %s)" % (a.status or "any", ", ".join(a.want),
+         "; ".join("%s: %s" % (k, str(first[1].get(k))[:120]) for k, _ in wants) if first else "-")
+         if ok else "not yet: " + json.dumps(bad)[:800])
 
 
 def cmd_sampler(a):
@@ -721,7 +815,16 @@ def main():
     add("mesh", cmd_mesh, pods, deadline, (["--dead"], {"default": ""}))
     add("dropped", cmd_dropped, pods, deadline, (["--id"], {"required": True}), (["--addr"], {"default": None}))
     add("connected-since", cmd_connected_since, pods, (["--id"], {"required": True}))
-    add("metric-sum", cmd_metric_sum, pods, (["--name"], {"required": True}))
+    add("metric-sum", cmd_metric_sum, pods, (["--name"], {"required": True}), (["--match"], {"default": None}),
+        (["--per-pod"], {"action": "store_true"}))
+    add("metric-rise", cmd_metric_rise, pods, deadline, (["--name"], {"required": True}), (["--match"], {"default": None}),
+        (["--base"], {"default": ""}))
+    add("metric-rate", cmd_metric_rate, pods, (["--name"], {"required": True}), (["--match"], {"default": None}),
+        (["--window"], {"type": float, "default": 10.0}), (["--per"], {"type": float, "default": 1.0}))
+    add("links", cmd_links, pods, (["--ignore"], {"default": ""}))
+    add("fresh-pongs", cmd_fresh_pongs, pods, deadline, (["--since"], {"type": float, "required": True}))
+    add("ready-data", cmd_ready_data, pods, deadline, (["--status"], {"choices": ["UP", "DOWN"], "default": None}),
+        (["--want"], {"action": "append", "default": []}))
     add("sampler", cmd_sampler, pods, (["--out"], {"required": True}), (["--interval"], {"type": float, "default": 0.25}))
     add("samples", cmd_samples, (["file"], {}), (["--min"], {"type": int, "required": True}))
     add("prom-ready", cmd_prom_ready, pods, deadline)
