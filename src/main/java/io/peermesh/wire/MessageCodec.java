@@ -282,8 +282,19 @@ public final class MessageCodec {
         return value == JsonToken.VALUE_STRING ? p.getText() : null;
     }
 
+    /**
+     * Cuts a text to {@value #MAX_TEXT_CHARS} UTF-16 chars, one less when the cut would split a
+     * surrogate pair: half a pair is an unpaired surrogate, which no UTF-8 line can carry as such.
+     */
     private static String clip(String s) {
-        return s == null || s.length() <= MAX_TEXT_CHARS ? s : s.substring(0, MAX_TEXT_CHARS);
+        if (s == null || s.length() <= MAX_TEXT_CHARS) {
+            return s;
+        }
+        int end = MAX_TEXT_CHARS;
+        if (Character.isHighSurrogate(s.charAt(end - 1)) && Character.isLowSurrogate(s.charAt(end))) {
+            end--;
+        }
+        return s.substring(0, end);
     }
 
     private static String describe(JsonToken t) {
@@ -378,8 +389,11 @@ public final class MessageCodec {
                 case '\r' -> b.append("\\r");
                 case '\t' -> b.append("\\t");
                 default -> {
-                    if (c < 0x20 || c == 0x2028 || c == 0x2029) {
-                        b.append(String.format("\\u%04x", (int) c));
+                    if (c < 0x20 || c == 0x2028 || c == 0x2029 || unpairedSurrogate(s, i)) {
+                        // An unpaired surrogate has no UTF-8 form (String.getBytes would write '?'),
+                        // but a JSON \\u escape carries it and Jackson decodes it back to the same
+                        // char, so a text the codec accepted (e.g. a nonce) is echoed unchanged.
+                        escape(b, c);
                     } else {
                         b.append(c);
                     }
@@ -387,5 +401,19 @@ public final class MessageCodec {
             }
         }
         b.append('"');
+    }
+
+    /** Whether the char at {@code i} is a surrogate that is not half of a high-low pair. */
+    private static boolean unpairedSurrogate(String s, int i) {
+        char c = s.charAt(i);
+        if (Character.isHighSurrogate(c)) {
+            return i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1));
+        }
+        return Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)));
+    }
+
+    private static void escape(StringBuilder b, char c) {
+        String hex = Integer.toHexString(c);
+        b.append("\\u").append("0000", hex.length(), 4).append(hex);
     }
 }
