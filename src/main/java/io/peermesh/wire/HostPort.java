@@ -1,11 +1,13 @@
 package io.peermesh.wire;
 
+import io.netty.util.NetUtil;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
  * A {@code host:port} as it appears in config and on the wire ({@code listen}, {@code addr}).
- * IPv6 literals are bracketed ({@code [::1]:5999}). Hosts are DNS names or IP literals; anything
+ * IPv6 literals are bracketed ({@code [::1]:5999}) and must be valid IPv6 addresses (with an optional
+ * zone id). Hosts are DNS names or IP literals; anything
  * else is rejected so that a peer cannot inject arbitrary strings into other nodes' dial lists.
  */
 public record HostPort(String host, int port) {
@@ -32,7 +34,10 @@ public record HostPort(String host, int port) {
             }
             host = text.substring(1, close);
             portText = text.substring(close + 2);
-            if (!IPV6.matcher(host).matches() || host.indexOf(':') < 0) {
+            // The character check keeps the zone id tame (Netty accepts anything after '%');
+            // Netty's parser then checks it is a literal: "[:::::]" or "[1.2.3.4:5]" pass the
+            // characters but would be sent to DNS as names when dialled.
+            if (!IPV6.matcher(host).matches() || !NetUtil.isValidIpV6Address(host)) {
                 return Optional.empty();
             }
         } else {

@@ -21,6 +21,10 @@ class HostPortTest {
                 Arguments.of("peermesh-peers:5999", "peermesh-peers", 5999),
                 Arguments.of("[::1]:5999", "::1", 5999),
                 Arguments.of("[fe80::1%eth0]:6000", "fe80::1%eth0", 6000),
+                Arguments.of("[::]:5999", "::", 5999),
+                Arguments.of("[2001:db8:0:0:0:0:0:1]:5999", "2001:db8:0:0:0:0:0:1", 5999),
+                Arguments.of("[2001:DB8::A:1]:5999", "2001:DB8::A:1", 5999),
+                Arguments.of("[::ffff:10.0.0.7]:5999", "::ffff:10.0.0.7", 5999),
                 Arguments.of("localhost:1", "localhost", 1),
                 Arguments.of("node_1.peers.svc.cluster.local:65535", "node_1.peers.svc.cluster.local", 65535));
     }
@@ -78,7 +82,16 @@ class HostPortTest {
             "::1]:5999",
             "[]:5999",
             "[not-v6]:5999",
+            "[foo]:1",
+            "[peers.example]:5999",
             "[10.0.0.7]:5999",
+            "[:::]:5999",
+            "[1::2::3]:5999",
+            "[12345::1]:5999",
+            "[::g]:5999",
+            "[fe80::1%]:5999",
+            "[fe80::1%eth 0]:5999",
+            "[[::1]]:5999",
             "[::1]:80:90",
     })
     void parseRejectsMalformedText(String text) {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -45,14 +44,13 @@ class WireFindingsTest {
 
     /**
      * {@link HostPort} promises that hosts are DNS names or IP literals, "so that a peer cannot inject
-     * arbitrary strings into other nodes' dial lists". The bracketed form only checks characters
-     * ({@code [0-9A-Fa-f:.]}, at least one ':'), so these pass, are gossiped, dialled, and - not being
-     * literals - sent to the DNS server as names ("Failed to resolve ':::::' [A(1), AAAA(28)]").
+     * arbitrary strings into other nodes' dial lists". The bracketed form only checked characters
+     * ({@code [0-9A-Fa-f:.]}, at least one ':'), so these passed, were gossiped, dialled, and - not
+     * being literals - sent to the DNS server as names ("Failed to resolve ':::::' [A(1), AAAA(28)]").
      */
     @ParameterizedTest
     @ValueSource(strings = {"[:::::]:1", "[1:2:3:4:5:6:7:8:9]:1", "[:.:]:1", "[1.2.3.4:5]:1", "[::ffff:999.1.1.1]:1",
         "[::1.2.3.4.5]:1", "[.:]:1"})
-    @Disabled("bug: HostPort.parse accepts bracketed strings that are not IPv6 literals; they end up as DNS queries")
     void bracketedHostsMustBeIpv6Literals(String text) {
         assertTrue(HostPort.parse(text).isEmpty(), text + " parsed as " + HostPort.parse(text));
     }
