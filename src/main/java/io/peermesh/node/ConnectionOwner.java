@@ -1,6 +1,7 @@
 package io.peermesh.node;
 
 import io.peermesh.wire.Message;
+import io.peermesh.wire.ProtocolViolation;
 
 /** What a {@link PeerConnection} asks of the node that owns it. Called on the node's event loop. */
 interface ConnectionOwner {
@@ -31,8 +32,14 @@ interface ConnectionOwner {
 
     LimitsConfig limits();
 
-    /** The connection broke the protocol (it is being closed); its source may be refused for a while. */
-    void misbehaved(PeerConnection connection);
+    /**
+     * The connection broke the protocol and is being closed: the owner counts it, logs it (rate
+     * limited: a flood of bad connections must not flood the log) and may refuse its source for a while.
+     */
+    void violated(PeerConnection connection, ProtocolViolation violation);
+
+    /** The connection did not complete its handshake in time and is being closed: counted, logged (rate limited). */
+    void handshakeTimedOut(PeerConnection connection);
 
     /** A fresh addr rate limiter for a new peer. */
     TokenBucket addrBucket();

@@ -171,18 +171,14 @@ public final class PeerConnection {
     }
 
     private void violation(ProtocolViolation v) {
-        owner.observer().protocolError(v.error());
-        owner.misbehaved(this);
-        // One line, no stack trace: bad input is expected, and the node keeps serving everyone else.
-        LOG.warning(() -> "closing " + describe() + ": protocol error " + v.error().label() + ": " + v.getMessage());
+        owner.violated(this, v);
         close("protocol error " + v.error().label());
     }
 
     private void onHandshakeDeadline() {
         handshakeTimer = -1;
         if (state == ConnectionState.HANDSHAKING) {
-            owner.observer().handshake(HandshakeResult.TIMEOUT);
-            LOG.info(() -> "closing " + describe() + ": no completed handshake within p2p.handshake-timeout");
+            owner.handshakeTimedOut(this);
             close("handshake timeout");
         }
     }

@@ -7,6 +7,7 @@ import io.peermesh.discovery.LookupResult;
 import io.peermesh.discovery.ResolvConf;
 import io.peermesh.wire.HostPort;
 import io.peermesh.wire.Message;
+import io.peermesh.wire.ProtocolViolation;
 import io.peermesh.wire.RejectReason;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
@@ -25,6 +26,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -49,6 +51,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     private final java.util.Map<String, Integer> inboundByIp = new java.util.HashMap<>();
     private int inboundOpen;
     private LimitLog limitLog;
+    private QuietLog connectionLog; // protocol errors and handshake timeouts, per reason
     private CoolingOff coolingOff;
     private long lastEvictionNanos = Long.MIN_VALUE / 2;
     private TlsGate tls; // null: plain TCP
@@ -127,6 +130,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
             return;
         }
         limitLog = new LimitLog(clock);
+        connectionLog = new QuietLog(Logger.getLogger(PeerConnection.class.getName()), clock);
         coolingOff = new CoolingOff(config.limits().banDuration());
         NetServerOptions serverOptions = new NetServerOptions().setHost(config.host()).setPort(config.port())
                 .setTcpNoDelay(true).setTcpKeepAlive(true);
@@ -312,11 +316,27 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     }
 
     /** The peer broke the protocol: refuse its IP for p2p.limits.ban-duration. */
-    @Override
-    public void misbehaved(PeerConnection c) {
+    private void misbehaved(PeerConnection c) {
         if (c.direction() == Direction.INBOUND) {
             coolingOff.misbehaved(c.remoteIp(), clock.nanoTime());
         }
+    }
+
+    @Override
+    public void violated(PeerConnection c, ProtocolViolation v) {
+        observer.protocolError(v.error());
+        misbehaved(c);
+        // One line, no stack trace: bad input is expected, and the node keeps serving everyone else.
+        // Rate limited per reason: an attacker opening thousands of bad connections gets a few lines.
+        connectionLog.log(Level.WARNING, v.error(),
+                () -> "closing " + c.describe() + ": protocol error " + v.error().label() + ": " + v.getMessage());
+    }
+
+    @Override
+    public void handshakeTimedOut(PeerConnection c) {
+        observer.handshake(HandshakeResult.TIMEOUT);
+        connectionLog.log(Level.INFO, HandshakeResult.TIMEOUT,
+                () -> "closing " + c.describe() + ": no completed handshake within p2p.handshake-timeout");
     }
 
     // ---------------------------------------------------------------- handshake decisions

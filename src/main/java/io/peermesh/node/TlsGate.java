@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
@@ -43,7 +44,7 @@ import javax.security.auth.x500.X500Principal;
  * {@code p2p.handshake-timeout} cover the TLS handshake too. A failed handshake (plain text, no
  * certificate, a certificate from another CA, or the peer distrusting ours) is counted as
  * {@code p2p_protocol_errors_total{reason="tls_handshake_failed"}} plus a refused handshake, logged
- * in one line (at most one per {@value LimitLog#QUIET_MILLIS} ms, like the limits), and closed:
+ * in one line (at most one per {@value QuietLog#QUIET_MILLIS} ms, like the limits), and closed:
  * no hello is ever read from it.
  *
  * <p>Outbound: the client is TLS from the connect; a handshake failure fails the dial, and
@@ -65,11 +66,9 @@ final class TlsGate {
     private static final String[] KEY_TYPES = {"EC", "RSA", "RSASSA-PSS", "EdDSA", "Ed25519", "Ed448", "DSA"};
 
     private final PeerTls tls;
-    private final NodeClock clock;
     private final NodeObserver observer;
     private final PeerTls.Info info;
-    private long lastLoggedMillis = Long.MIN_VALUE / 2;
-    private long suppressed;
+    private final QuietLog refusals;
 
     /**
      * Loads the certificate, key and CA once to check them and describe them, and initialises the
@@ -80,8 +79,8 @@ final class TlsGate {
      */
     TlsGate(PeerTls tls, Vertx vertx, NodeClock clock, NodeObserver observer) {
         this.tls = tls;
-        this.clock = clock;
         this.observer = observer;
+        this.refusals = new QuietLog(LOG, clock);
         KeyManagerFactory keys;
         TrustManagerFactory trust;
         try {
@@ -150,17 +149,9 @@ final class TlsGate {
         c.close("TLS handshake failed: " + why);
     }
 
-    /** One line per {@value LimitLog#QUIET_MILLIS} ms at most, the next saying how many were not logged. */
+    /** One line per {@value QuietLog#QUIET_MILLIS} ms at most, the next saying how many were not logged. */
     private void log(String line) {
-        long now = clock.currentTimeMillis();
-        if (now - lastLoggedMillis < LimitLog.QUIET_MILLIS) {
-            suppressed++;
-            return;
-        }
-        long skipped = suppressed;
-        lastLoggedMillis = now;
-        suppressed = 0;
-        LOG.warning(() -> line + (skipped > 0 ? " (" + skipped + " more since the last such line)" : ""));
+        refusals.log(Level.WARNING, ProtocolError.TLS_HANDSHAKE_FAILED, () -> line);
     }
 
     PeerTls.Info info() {

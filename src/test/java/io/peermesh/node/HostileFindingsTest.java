@@ -170,6 +170,62 @@ class HostileFindingsTest {
         }
     }
 
+    /**
+     * Every connection closed for a protocol error used to log its own WARN line, so an attacker
+     * opening thousands of bad connections flooded the log (and the disk behind it). Now one line per
+     * reason per {@value QuietLog#QUIET_MILLIS} ms, the next saying how many were left out; the metric
+     * still counts every one. The node's clock is a manual one, so the quiet period ends when the
+     * test says so.
+     */
+    @Test
+    void protocolErrorsFromManyConnectionsLogOneLinePerReasonPerQuietPeriod() throws Exception {
+        ManualClock clock = new ManualClock();
+        CountingObserver seen = new CountingObserver();
+        PeerNode node = nodes.start(TestNodes.fast().build(), clock, seen);
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override public void publish(java.util.logging.LogRecord r) {
+                String text = r.getMessage();
+                if (text != null && text.contains("protocol error")) {
+                    lines.add(text);
+                }
+            }
+            @Override public void flush() { }
+            @Override public void close() { }
+        };
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.peermesh");
+        log.addHandler(capture);
+        try {
+            int bad = 50;
+            for (int i = 0; i < bad; i++) {
+                try (FakePeer fake = new FakePeer(node.port())) {
+                    fake.send("this is not json " + i);
+                    assertTrue(fake.closedByNode(), "a bad connection is closed");
+                }
+            }
+            await(DEADLINE, () -> seen.count(io.peermesh.wire.ProtocolError.INVALID_JSON) == bad, seen::toString);
+            try (FakePeer other = new FakePeer(node.port())) { // another reason has a line of its own
+                other.send("[1,2,3]");
+                assertTrue(other.closedByNode());
+            }
+            await(DEADLINE, () -> seen.count(io.peermesh.wire.ProtocolError.NOT_AN_OBJECT) == 1, seen::toString);
+            assertEquals(1, lines.stream().filter(l -> l.contains("invalid_json")).count(), lines.size() + " lines");
+            assertEquals(1, lines.stream().filter(l -> l.contains("not_an_object")).count(), lines.size() + " lines");
+
+            clock.advance(Duration.ofMillis(QuietLog.QUIET_MILLIS));
+            try (FakePeer later = new FakePeer(node.port())) {
+                later.send("still not json");
+                assertTrue(later.closedByNode());
+            }
+            await(DEADLINE, () -> lines.stream().filter(l -> l.contains("invalid_json")).count() == 2, () -> "lines: " + lines);
+            String second = lines.stream().filter(l -> l.contains("invalid_json")).toList().get(1);
+            assertTrue(second.contains("(" + (bad - 1) + " more since the last such line)"), second);
+            assertEquals(bad + 1, seen.count(io.peermesh.wire.ProtocolError.INVALID_JSON), "every one is counted");
+        } finally {
+            log.removeHandler(capture);
+        }
+    }
+
     /** Counts like {@link CountingObserver}, and can hold the node's event loop after the next ping it sends. */
     static final class StallingObserver extends ForwardingObserver {
         volatile boolean stallOnNextPingSent;
