@@ -214,9 +214,12 @@ public final class PeerConnection {
             return;
         }
         Buffer line = MessageCodec.encode(message);
-        socket.write(line);
+        Future<Void> written = socket.write(line);
         owner.observer().sent(message.type(), line.length());
-        if (socket.writeQueueFull()) {
+        // writeQueueFull() is also true for a channel that is already closed, e.g. by a reset the
+        // peer sent (it crashed, or is simply gone): the write then fails at once, and the close
+        // handler that follows does the work. Only a live socket with a full queue is a slow reader.
+        if (socket.writeQueueFull() && !written.failed()) {
             // The peer does not read what we send: drop it before it costs unbounded memory.
             owner.limitHit(this, Limit.WRITE_QUEUE);
             close("limit " + Limit.WRITE_QUEUE.label());

@@ -27,6 +27,11 @@ final class FakePeer implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /** The local (ephemeral) port of this peer's socket. */
+    int localPort() {
+        return socket.getLocalPort();
+    }
+
     void send(String line) throws IOException {
         out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
         out.flush();

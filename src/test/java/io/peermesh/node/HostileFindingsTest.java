@@ -138,19 +138,18 @@ class HostileFindingsTest {
 
     /**
      * A peer that resets its connection (it crashed, or is simply gone) while the node has something
-     * to send it is counted and logged as {@code write_queue} ("a peer that does not read"): the
+     * to send it was counted and logged as {@code write_queue} ("a peer that does not read"): the
      * write to the dead socket fails at once, and {@code NetSocket.writeQueueFull()} is true for a
      * closed channel. In {@code HostileClientsTest} 2000 hello-and-reset clients produced ~300 such
-     * hits, though none of them ever had more than a few hundred bytes queued for it.
+     * hits, though none of them ever had more than a few hundred bytes queued for it. A write that
+     * failed is no slow reader now.
      *
      * <p>To make the order certain the test holds the node's event loop in the observer callback of
-     * the first ping of a ping round while both peers reset; the second ping then goes to a socket
-     * the peer has already reset. (Writes made while handling a read are flushed after it, so a
+     * the first ping of a ping round while both peers reset (the kernel's TCP table says when the
+     * resets have arrived); the second ping then goes to a socket the peer has already reset. (Writes made while handling a read are flushed after it, so a
      * pong does not show it; timer-driven writes - pings, getaddr, announcements - do.)
      */
     @Test
-    @Disabled("bug: PeerConnection.send counts limit write_queue (metric + WARN line) when writing to a connection the "
-            + "peer has reset, because writeQueueFull() is true for a closed channel")
     void aPeerThatResetsIsNotCountedAsAPeerThatDoesNotRead() throws Exception {
         StallingObserver seen = new StallingObserver();
         PeerNode node = nodes.start(TestNodes.fast().internalPingTimer(false).build(), NodeClock.SYSTEM, seen);
@@ -161,9 +160,15 @@ class HostileFindingsTest {
             seen.stallOnNextPingSent = true;
             node.pingRound();
             assertTrue(seen.stalled.await(DEADLINE.toSeconds(), TimeUnit.SECONDS), "the node sent its first ping");
+            int portA = a.localPort();
+            int portB = b.localPort();
+            assertTrue(TcpTable.connected(node.port(), portA) || !java.nio.file.Files.exists(java.nio.file.Path.of("/proc/net/tcp")),
+                    "the kernel's TCP table lists the node's socket to a");
             a.reset();
             b.reset();
-            Thread.sleep(300); // both RSTs reach the node's sockets before it writes the second ping
+            // Both RSTs must have reached the node's sockets before it writes the second ping.
+            await(DEADLINE, () -> !TcpTable.connected(node.port(), portA) && !TcpTable.connected(node.port(), portB),
+                    () -> "the kernel still lists the node's sockets as connected");
             seen.release.countDown();
             await(DEADLINE, () -> node.openConnections() == 0, () -> "connections closed");
             assertEquals(0, seen.count(Limit.WRITE_QUEUE), "a reset peer is not a peer that does not read: " + seen);
