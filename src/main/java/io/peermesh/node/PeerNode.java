@@ -72,6 +72,11 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     private volatile boolean stopping;
     private volatile boolean listening;
     private volatile Readiness readiness = Readiness.STARTING;
+    static final long TARGET_REFRESH_SPACING_MILLIS = 100;
+    private long readinessRefreshTimer = -1;
+    private long lastTargetRefreshNanos = Long.MIN_VALUE / 2;
+    private volatile long readinessRefreshes; // for tests: how often readiness was recomputed ...
+    private volatile long targetsWalkedForReadiness; // ... and how many dial targets that visited
 
     public PeerNode(NodeConfig config, NodeClock clock, NodeObserver observer) {
         this(config, clock, observer, null);
@@ -170,7 +175,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
             if (config.internalPingTimer()) {
                 pingTimer = vertx.setPeriodic(config.pingInterval().toMillis(), id -> doPingRound());
             }
-            targetsChanged();
+            refreshReadiness();
             started.complete();
         });
     }
@@ -204,7 +209,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
             dialer.withdrawDnsExcept(result.addresses());
         }
         dnsOutcome.record(result, advertise, table.size(), config.discovery().dns());
-        targetsChanged();
+        refreshReadiness();
     }
 
     private Throwable bindFailure(Throwable cause) {
@@ -220,7 +225,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     public void stop(Promise<Void> stopped) {
         stopping = true;
         listening = false;
-        targetsChanged();
+        refreshReadiness();
         if (pingTimer >= 0) {
             vertx.cancelTimer(pingTimer);
             pingTimer = -1;
@@ -228,6 +233,10 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         if (expiryTimer >= 0) {
             vertx.cancelTimer(expiryTimer);
             expiryTimer = -1;
+        }
+        if (readinessRefreshTimer >= 0) {
+            vertx.cancelTimer(readinessRefreshTimer);
+            readinessRefreshTimer = -1;
         }
         if (dialer != null) {
             dialer.stop();
@@ -447,7 +456,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         // A first ping now: the RTT is known at once and the peer counts as alive for getaddr answers.
         c.pingOrExpire(clock.nanoTime(), config.pingTimeout().toNanos());
         armExpiry();
-        targetsChanged();
+        refreshReadiness();
     }
 
     @Override
@@ -499,10 +508,10 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         }
         if (table.removeIfRegistered(c)) {
             peerGone(c);
+            refreshReadiness();
         } else if (c.target() != null && c.state() != ConnectionState.ESTABLISHED && c.peerHello() == null && !stopping) {
             dialer.handshakeFailed(c.target(), c.closeReason());
         }
-        targetsChanged();
     }
 
     /** A registered peer left the table: re-dial or forget it, look again for others. */
@@ -627,10 +636,46 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
                 Instant.ofEpochMilli(startedAtMillis).toString(), config.tls() != null, tls == null ? null : tls.info());
     }
 
+    /**
+     * A dial target changed (a dial failed, a peer was identified, ...). The dialer calls this for
+     * every change, e.g. several times per entry of an addr flood as its dials fail; recomputing at
+     * once walked every known target each time, quadratic in the addresses one peer can hand over.
+     * Targets only explain a node that is not ready, and peers, lifecycle and DNS refresh readiness
+     * themselves, so: nothing to do while ready; else at once after a quiet spell, and within a
+     * burst at most once every {@value #TARGET_REFRESH_SPACING_MILLIS} ms, however many targets
+     * changed meanwhile (the explanation of a node that is not ready then lags that long at most).
+     */
     @Override
     public void targetsChanged() {
-        readiness = ReadinessReport.of(listening, stopping, table.size(), config,
-                () -> dialer == null ? List.of() : dialer.status(), dnsOutcome);
+        if (readinessRefreshTimer >= 0 || context == null || readiness.ready() || stopping) {
+            return;
+        }
+        long sinceLast = (clock.nanoTime() - lastTargetRefreshNanos) / 1_000_000;
+        if (sinceLast >= TARGET_REFRESH_SPACING_MILLIS) {
+            refreshReadinessForTargets();
+            return;
+        }
+        readinessRefreshTimer = vertx.setTimer(TARGET_REFRESH_SPACING_MILLIS - sinceLast, id -> {
+            readinessRefreshTimer = -1;
+            refreshReadinessForTargets();
+        });
+    }
+
+    private void refreshReadinessForTargets() {
+        lastTargetRefreshNanos = clock.nanoTime();
+        refreshReadiness();
+    }
+
+    /** Recomputes readiness now: peers, lifecycle or DNS changed (or targets, once per turn). */
+    private void refreshReadiness() {
+        readinessRefreshes++;
+        readiness = ReadinessReport.of(listening, stopping, table.size(), config, this::targetsForReadiness, dnsOutcome);
+    }
+
+    private List<TargetStatus> targetsForReadiness() {
+        List<TargetStatus> targets = dialer == null ? List.of() : dialer.status();
+        targetsWalkedForReadiness += targets.size();
+        return targets;
     }
 
     public Readiness readiness() { return readiness; }
@@ -644,7 +689,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     int openConnections() { return open.size(); }
     int pendingDialTimers() {
         return (dialer == null ? 0 : dialer.pendingTimers()) + (exchange != null && exchange.timerPending() ? 1 : 0)
-                + (dns != null && dns.timerPending() ? 1 : 0);
+                + (dns != null && dns.timerPending() ? 1 : 0) + (readinessRefreshTimer >= 0 ? 1 : 0);
     }
     /** Addresses known for dialling (connected or not). */
     public int knownAddresses() { return dialer == null ? 0 : dialer.size(); }
@@ -652,6 +697,8 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     public int discoveryAddresses() { return dnsOutcome.addresses(); }
     boolean pingTimerActive() { return pingTimer >= 0; }
     boolean expiryTimerActive() { return expiryTimer >= 0; }
+    long readinessRefreshes() { return readinessRefreshes; }
+    long targetsWalkedForReadiness() { return targetsWalkedForReadiness; }
 
     // ---------------------------------------------------------------- ConnectionOwner / Dialer.Host
 

@@ -231,6 +231,71 @@ class HostileFindingsTest {
         }
     }
 
+    /**
+     * Readiness used to be recomputed, walking every known dial target, each time any target
+     * changed. One addr message of 800 addresses makes the node dial them (up to max-peers at a
+     * time) and each failed dial changes a target several times over (backoff, then forgotten):
+     * hundreds of walks over 800 targets (~230,000 target visits), quadratic in the addresses one
+     * peer can hand over. Targets only explain a node that is not ready: a ready node must not walk
+     * them at all.
+     */
+    @Test
+    void anAddrFloodDoesNotMakeAReadyNodeWalkItsKnownAddresses() throws Exception {
+        ReadinessWork work = readinessWorkOfAnAddrFlood(1);
+        assertEquals(0, work.targetsWalked, "targets walked to explain the readiness of a node that is ready");
+        assertEquals(0, work.refreshes, "readiness recomputed though nothing it shows changed");
+    }
+
+    /**
+     * A node that is not ready explains itself from its targets, so it walks them, but at most once
+     * per {@value PeerNode#TARGET_REFRESH_SPACING_MILLIS} ms however many of them change: the bound
+     * is a count against the time that passed (how long the dials take does not matter), and each
+     * walk visits each target once.
+     */
+    @Test
+    void anAddrFloodMakesANodeThatIsNotReadyWalkItsKnownAddressesAtMostOncePerSpacing() throws Exception {
+        ReadinessWork work = readinessWorkOfAnAddrFlood(2);
+        long bound = work.elapsedMillis / PeerNode.TARGET_REFRESH_SPACING_MILLIS + 2;
+        assertTrue(work.refreshes <= bound, work.refreshes + " recomputations in " + work.elapsedMillis + " ms");
+        assertTrue(work.targetsWalked <= work.refreshes * (work.offered + 1L), work.targetsWalked + " targets walked by "
+                + work.refreshes + " recomputations over at most " + (work.offered + 1) + " targets");
+    }
+
+    private record ReadinessWork(long refreshes, long targetsWalked, long elapsedMillis, int offered) {
+    }
+
+    /** One peer answers the node's getaddr with 800 addresses where nothing listens; counts until all their dials settled. */
+    private ReadinessWork readinessWorkOfAnAddrFlood(int minPeers) throws Exception {
+        CountingObserver seen = new CountingObserver();
+        PeerNode node = nodes.start(TestNodes.fast().minPeers(minPeers).internalPingTimer(false).build(), NodeClock.SYSTEM, seen);
+        try (FakePeer fake = new FakePeer(node.port())) {
+            fake.send("{\"msgtype\":\"hello\",\"nodeid\":\"" + fake.nodeId + "\",\"listen\":\"127.0.0.1:40002\"}");
+            fake.next("getaddr");
+            await(DEADLINE, () -> node.peerCount() == 1 && node.readiness().peers() == 1, () -> "one peer: " + node.readiness());
+            assertEquals(minPeers == 1, node.readiness().ready(), node.readiness().toString());
+            StringBuilder addr = new StringBuilder("{\"msgtype\":\"addr\",\"peers\":[");
+            for (int i = 0; i < 800; i++) {
+                int port = PeerNodeTest.freePort(); // nothing listens: every dial is refused
+                addr.append(i == 0 ? "" : ",").append("{\"nodeid\":\"").append(java.util.UUID.randomUUID())
+                        .append("\",\"addr\":\"127.0.0.1:").append(port).append("\"}");
+            }
+            long refreshesBefore = node.readinessRefreshes();
+            long walkedBefore = node.targetsWalkedForReadiness();
+            long start = System.nanoTime();
+            fake.send(addr.append("]}").toString()); // the answer to the node's getaddr: not rate limited
+            await(DEADLINE, () -> seen.count("received:ADDR") == 1, seen::toString);
+            int offered = get(node.targets()).size(); // runs on the node's loop after the addr was handled
+            assertTrue(offered > node.nodeConfig().maxPeers(), offered + " targets");
+            // Until every dial the addr caused has failed its way out (refused, backed off, forgotten).
+            await(DEADLINE, () -> get(node.targets()).stream().noneMatch(t -> List.of("dialing", "handshaking", "backoff")
+                    .contains(t.state())), () -> "dials still going on");
+            long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(seen.count(DialResult.REFUSED) >= node.nodeConfig().maxPeers(), seen::toString);
+            return new ReadinessWork(node.readinessRefreshes() - refreshesBefore,
+                    node.targetsWalkedForReadiness() - walkedBefore, elapsedMillis, offered);
+        }
+    }
+
     /** Counts like {@link CountingObserver}, and can hold the node's event loop after the next ping it sends. */
     static final class StallingObserver extends ForwardingObserver {
         volatile boolean stallOnNextPingSent;
