@@ -9,6 +9,9 @@ interface ConnectionOwner {
     /** Decides on the peer's hello (for a dialer: on the listener's answer). */
     Admission admit(PeerConnection connection, Message.Hello hello);
 
+    /** A parked crossing dial (see {@link CrossingDials}) reached its handshake deadline still parked. */
+    void parkingExpired(PeerConnection connection);
+
     /** The handshake completed and was accepted; the connection is now ESTABLISHED. */
     void established(PeerConnection connection, Admission admission);
 

@@ -6,6 +6,7 @@ import io.peermesh.wire.MessageCodec;
 import io.peermesh.wire.MsgType;
 import io.peermesh.wire.ProtocolError;
 import io.peermesh.wire.ProtocolViolation;
+import io.peermesh.wire.RejectReason;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
@@ -43,6 +44,9 @@ public final class PeerConnection {
     private boolean peerSaidBye;
     private long establishedAtNanos;
     private boolean addrExpected; // we sent getaddr; the next addr is its answer, exempt from the rate limit
+    private boolean parked; // a crossing dial waiting for the peer to drop the registered connection (CrossingDials)
+    private java.util.List<Buffer> heldWhileParked;
+    private boolean droppedByPeer; // the peer closed it (no bye) or refused it as a duplicate
     private TokenBucket addrBudget;
     private final io.vertx.core.Promise<Void> closed = io.vertx.core.Promise.promise();
 
@@ -94,6 +98,12 @@ public final class PeerConnection {
     }
 
     private boolean onLine(Buffer line) {
+        if (parked) {
+            // Reading is paused while parked; these are lines of the read that carried the hello.
+            // Copied: the read's memory belongs to the transport.
+            heldWhileParked.add(line.copy());
+            return true;
+        }
         if (messageBudget.take(1, owner.clock().nanoTime()) == 0) {
             owner.limitHit(this, Limit.MESSAGE_RATE);
             close("limit " + Limit.MESSAGE_RATE.label());
@@ -118,22 +128,20 @@ public final class PeerConnection {
     private void onHandshakeMessage(Message message) {
         if (message instanceof Message.Hello hello) {
             Admission admission = owner.admit(this, hello);
+            if (admission.parked()) {
+                park(hello);
+                return;
+            }
             if (!admission.accepted()) {
                 owner.observer().handshake(admission.result());
-                send(new Message.Reject(admission.reason().label(), admission.detail(), owner.ownHello().nodeId(),
-                        admission.peers()));
-                close("handshake refused: " + admission.reason().label()
-                        + (admission.detail() == null ? "" : " (" + admission.detail() + ")"));
+                refuse(admission);
                 return;
             }
             peerHello = hello;
             if (direction == Direction.INBOUND) {
                 send(owner.ownHello());
             }
-            state = ConnectionState.ESTABLISHED;
-            establishedAtMillis = owner.clock().currentTimeMillis();
-            establishedAtNanos = owner.clock().nanoTime();
-            cancelHandshakeTimer();
+            markEstablished();
             owner.established(this, admission);
         } else if (message instanceof Message.Reject reject && direction == Direction.OUTBOUND) {
             owner.refusedByPeer(this, reject);
@@ -143,6 +151,54 @@ public final class PeerConnection {
             violation(new ProtocolViolation(ProtocolError.MESSAGE_BEFORE_HANDSHAKE,
                     message.type().label() + " before hello"));
         }
+    }
+
+    /** Sends the refusal and closes. */
+    void refuse(Admission admission) {
+        send(new Message.Reject(admission.reason().label(), admission.detail(), owner.ownHello().nodeId(),
+                admission.peers()));
+        close("handshake refused: " + admission.reason().label()
+                + (admission.detail() == null ? "" : " (" + admission.detail() + ")"));
+    }
+
+    /**
+     * Holds a crossing dial (see {@link CrossingDials}): an inbound one gets our hello, so that a
+     * real peer can resolve the crossing on its side; nothing is read until the owner promotes it
+     * or the handshake deadline refuses it.
+     */
+    private void park(Message.Hello hello) {
+        peerHello = hello;
+        parked = true;
+        heldWhileParked = new java.util.ArrayList<>();
+        socket.pause();
+        if (direction == Direction.INBOUND) {
+            send(owner.ownHello());
+        }
+    }
+
+    /** The peer dropped the connection this one duplicated: this one is established now, and reads on. */
+    void promote() {
+        parked = false;
+        markEstablished();
+    }
+
+    /** After {@link #promote}: handles what arrived while parked, then resumes reading. */
+    void resumeAfterPromotion() {
+        java.util.List<Buffer> held = heldWhileParked;
+        heldWhileParked = null;
+        for (Buffer line : held) {
+            if (!onLine(line)) {
+                return;
+            }
+        }
+        socket.resume();
+    }
+
+    private void markEstablished() {
+        state = ConnectionState.ESTABLISHED;
+        establishedAtMillis = owner.clock().currentTimeMillis();
+        establishedAtNanos = owner.clock().nanoTime();
+        cancelHandshakeTimer();
     }
 
     private void onEstablishedMessage(Message message) {
@@ -166,6 +222,11 @@ public final class PeerConnection {
                 peerSaidBye = true;
                 owner.onMessage(this, message);
             }
+            case REJECT -> {
+                // After the handshake: the peer resolved a crossing dial by refusing this connection.
+                droppedByPeer = RejectReason.fromWire(((Message.Reject) message).reason()) == RejectReason.DUPLICATE;
+                owner.onMessage(this, message);
+            }
             default -> owner.onMessage(this, message);
         }
     }
@@ -177,7 +238,9 @@ public final class PeerConnection {
 
     private void onHandshakeDeadline() {
         handshakeTimer = -1;
-        if (state == ConnectionState.HANDSHAKING) {
+        if (parked) {
+            owner.parkingExpired(this);
+        } else if (state == ConnectionState.HANDSHAKING) {
             owner.handshakeTimedOut(this);
             close("handshake timeout");
         }
@@ -244,6 +307,7 @@ public final class PeerConnection {
     private void onSocketClosed() {
         if (closeReason == null) {
             closeReason = peerSaidBye ? "peer said bye" : "closed by peer";
+            droppedByPeer |= !peerSaidBye;
         }
         state = ConnectionState.CLOSED;
         cancelHandshakeTimer();
@@ -303,5 +367,9 @@ public final class PeerConnection {
     public long openedAtNanos() { return openedAtNanos; }
     public String closeReason() { return closeReason; }
     public boolean peerSaidBye() { return peerSaidBye; }
+    /** True once the peer closed this connection (without bye) or refused it as a duplicate. */
+    boolean droppedByPeer() { return droppedByPeer; }
+    boolean parked() { return parked; }
+
     PingTracker pings() { return pings; }
 }

@@ -48,6 +48,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     private final String nodeId = UUID.randomUUID().toString();
     private final PeerTable table = new PeerTable();
     private final Set<PeerConnection> open = new HashSet<>();
+    private final CrossingDials crossing;
     private final java.util.Map<String, Integer> inboundByIp = new java.util.HashMap<>();
     private int inboundOpen;
     private LimitLog limitLog;
@@ -92,6 +93,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         this.observer = observer;
         this.injectedResolver = resolver;
         this.startedAtMillis = clock.currentTimeMillis();
+        this.crossing = new CrossingDials(nodeId, config.handshakeTimeout(), clock);
     }
 
     /** Deploys a node on {@code vertx}; the future completes once it listens. */
@@ -387,16 +389,17 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
             }
             return Admission.accept();
         }
-        // Simultaneous dials: both ends keep the connection dialled by the smaller node id, so both
-        // close the same one. Any other second connection to a live peer is refused.
-        // Only within the handshake window: a crossing dial arrives moments after the first
-        // connection; later, a hello with a connected peer's id is a spoof and must not replace it.
-        String preferredDialer = nodeId.compareTo(peer) < 0 ? nodeId : peer;
-        boolean crossing = clock.nanoTime() - existing.establishedAtNanos() < config.handshakeTimeout().toNanos();
-        if (crossing && dialerOf(c, peer).equals(preferredDialer) && !dialerOf(existing, peer).equals(preferredDialer)) {
-            return Admission.acceptReplacing(existing);
-        }
-        return Admission.refuse(RejectReason.DUPLICATE, HandshakeResult.DUPLICATE, "already connected to " + peer);
+        return crossing.admit(c, peer, existing);
+    }
+
+    /** A parked crossing dial reached its deadline without the peer dropping the registered connection. */
+    @Override
+    public void parkingExpired(PeerConnection c) {
+        crossing.release(c);
+        observer.handshake(HandshakeResult.DUPLICATE);
+        connectionLog.log(Level.INFO, HandshakeResult.DUPLICATE, () -> "refusing " + c.describe()
+                + ": a second connection claiming a connected peer, and the peer never dropped the first");
+        c.refuse(Admission.refuse(RejectReason.DUPLICATE, HandshakeResult.DUPLICATE, "already connected to " + c.nodeId()));
     }
 
     /**
@@ -414,10 +417,6 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         if (stale != null) {
             stale.close("replaced by node " + answering + " at the same address");
         }
-    }
-
-    private String dialerOf(PeerConnection c, String peer) {
-        return c.direction() == Direction.OUTBOUND ? nodeId : peer;
     }
 
     @Override
@@ -506,12 +505,37 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
             inboundOpen--;
             inboundByIp.computeIfPresent(c.remoteIp(), (ip, n) -> n <= 1 ? null : n - 1);
         }
-        if (table.removeIfRegistered(c)) {
+        PeerConnection successor = table.get(c.nodeId()) == c ? crossing.successorOf(c) : null;
+        if (successor != null) {
+            promote(c, successor);
+        } else if (table.removeIfRegistered(c)) {
             peerGone(c);
             refreshReadiness();
-        } else if (c.target() != null && c.state() != ConnectionState.ESTABLISHED && c.peerHello() == null && !stopping) {
-            dialer.handshakeFailed(c.target(), c.closeReason());
+        } else {
+            crossing.release(c);
+            if (c.target() != null && c.state() != ConnectionState.ESTABLISHED && (c.peerHello() == null || c.parked())
+                    && !stopping) {
+                dialer.handshakeFailed(c.target(), c.closeReason());
+            }
         }
+    }
+
+    /**
+     * The peer dropped its registered connection {@code gone} as the loser of a crossing dial: the
+     * parked winner takes its place in one step, so the peer never leaves the table (no peer lost,
+     * no re-dial, no announcement).
+     */
+    private void promote(PeerConnection gone, PeerConnection successor) {
+        successor.promote();
+        table.register(successor);
+        observer.handshake(HandshakeResult.OK);
+        LOG.info(() -> "peer " + successor.nodeId() + " dropped " + gone.describe() + " (" + gone.closeReason()
+                + "); keeping " + successor.describe() + ", the connection dialled by the smaller node id");
+        dialer.peerConnected(successor.nodeId(), PeerTable.listenOf(successor), successor.target());
+        successor.pingOrExpire(clock.nanoTime(), config.pingTimeout().toNanos());
+        armExpiry();
+        successor.resumeAfterPromotion();
+        refreshReadiness();
     }
 
     /** A registered peer left the table: re-dial or forget it, look again for others. */

@@ -15,16 +15,32 @@ import java.util.UUID;
  */
 final class FakePeer implements AutoCloseable {
 
-    final String nodeId = UUID.randomUUID().toString();
+    final String nodeId;
     private final Socket socket;
     private final BufferedReader in;
     private final OutputStream out;
 
     FakePeer(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(new Socket("127.0.0.1", port), UUID.randomUUID().toString());
+    }
+
+    /** Dials the node on {@code port}, to say hello as {@code nodeId} (which may be another's). */
+    FakePeer(int port, String nodeId) throws IOException {
+        this(new Socket("127.0.0.1", port), nodeId);
+    }
+
+    private FakePeer(Socket socket, String nodeId) throws IOException {
+        this.socket = socket;
+        this.nodeId = nodeId;
         socket.setSoTimeout(10_000);
         in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
         out = socket.getOutputStream();
+    }
+
+    /** The next connection the node makes to {@code server}, played as node {@code nodeId}. */
+    static FakePeer accept(java.net.ServerSocket server, String nodeId) throws IOException {
+        server.setSoTimeout(10_000);
+        return new FakePeer(server.accept(), nodeId);
     }
 
     /** The local (ephemeral) port of this peer's socket. */
