@@ -28,6 +28,8 @@ import java.util.Map;
  *       An impostor cannot make the real peer drop a connection, so its parked connection is
  *       refused {@code duplicate} at its handshake deadline. At most one connection per node id is
  *       parked; a second is refused at once.</li>
+ *   <li>A verification dial (to an address a newcomer claimed, to see who answers there) never
+ *       displaces anything: it only confirms or refutes who listens there.</li>
  * </ul>
  * Every interleaving of two crossing dials ends with one connection on both sides: the one
  * dialled by the smaller id, or, when an address does not match or an impostor holds the parking
@@ -53,7 +55,7 @@ final class CrossingDials {
         String preferredDialer = selfId.compareTo(peer) < 0 ? selfId : peer;
         boolean young = clock.nanoTime() - existing.establishedAtNanos() < windowNanos;
         boolean newcomerPreferred = dialerOf(c, peer).equals(preferredDialer) && !dialerOf(existing, peer).equals(preferredDialer);
-        if (!young || !newcomerPreferred) {
+        if (!young || !newcomerPreferred || c.verification()) {
             return duplicate(peer);
         }
         if (c.direction() == Direction.OUTBOUND && existing.direction() == Direction.INBOUND

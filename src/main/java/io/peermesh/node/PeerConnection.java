@@ -46,6 +46,7 @@ public final class PeerConnection {
     private boolean addrExpected; // we sent getaddr; the next addr is its answer, exempt from the rate limit
     private boolean parked; // a crossing dial waiting for the peer to drop the registered connection (CrossingDials)
     private java.util.List<Buffer> heldWhileParked;
+    private boolean verification; // dialled only to see who listens at an address: never displaces a peer
     private boolean droppedByPeer; // the peer closed it (no bye) or refused it as a duplicate
     private TokenBucket addrBudget;
     private final io.vertx.core.Promise<Void> closed = io.vertx.core.Promise.promise();
@@ -370,6 +371,8 @@ public final class PeerConnection {
     /** True once the peer closed this connection (without bye) or refused it as a duplicate. */
     boolean droppedByPeer() { return droppedByPeer; }
     boolean parked() { return parked; }
-
+    boolean verification() { return verification; }
+    /** This outbound connection only checks who listens at its address; it never displaces a peer. */
+    void markVerification() { verification = true; }
     PingTracker pings() { return pings; }
 }

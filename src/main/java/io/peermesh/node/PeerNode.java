@@ -49,6 +49,8 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     private final PeerTable table = new PeerTable();
     private final Set<PeerConnection> open = new HashSet<>();
     private final CrossingDials crossing;
+    /** Addresses a newcomer claimed that a connected node listens at: the next dial there only verifies. */
+    private final java.util.LinkedHashSet<HostPort> verifying = new java.util.LinkedHashSet<>();
     private final java.util.Map<String, Integer> inboundByIp = new java.util.HashMap<>();
     private int inboundOpen;
     private LimitLog limitLog;
@@ -289,6 +291,9 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
             inboundByIp.merge(ip, 1, Integer::sum);
         }
         PeerConnection c = new PeerConnection(this, socket, direction, target, config.maxFrameBytes());
+        if (target != null && verifying.remove(target.address)) {
+            c.markVerification();
+        }
         open.add(c);
         c.open(config.handshakeTimeout().toMillis());
         if (tls != null && direction == Direction.INBOUND) {
@@ -389,6 +394,11 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
             }
             return Admission.accept();
         }
+        if (c.verification() && c.target() != null) {
+            // A verification dial answered by a connected node: that is who listens there. It
+            // retires a stale identity claiming the address, but never displaces a connection.
+            retireStaleAt(c.target().address, peer);
+        }
         return crossing.admit(c, peer, existing);
     }
 
@@ -427,6 +437,11 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         if (previous != null && !previous.equals(c.nodeId()) && c.direction() == Direction.INBOUND) {
             // A newcomer says it listens where a connected node listens: a restarted pod, or a
             // liar. Dial the address to see who answers there; that decides.
+            verifying.remove(listen);
+            verifying.add(listen);
+            if (verifying.size() > config.maxPeers()) {
+                verifying.remove(verifying.iterator().next());
+            }
             dialer.verify(listen);
         }
         if (c.direction() == Direction.OUTBOUND && listen != null

@@ -81,7 +81,6 @@ class HostileFindingsTest {
      * <p>The node's id sorts below the legit peer's (so the rule would favour the verification
      * dial), and both clocks stand still (so it is always inside the crossing window).
      */
-    @Disabled("open: the verification dial can still replace the legit peer's young connection by the crossing-dial rule")
     @Test
     void aHelloClaimingAPeersListenAddressDoesNotDisconnectThatPeer() throws Exception {
         CountingObserver seen = new CountingObserver();
