@@ -21,7 +21,7 @@ import java.util.logging.Logger;
  * <p>Threading: every method runs on the owning node's event loop (Vert.x delivers socket events
  * on the context that created or accepted the socket, which is the node verticle's).
  */
-public final class PeerConnection {
+public final class PeerConnection implements Eviction.Candidate {
 
     private static final Logger LOG = Logger.getLogger(PeerConnection.class.getName());
 
@@ -48,6 +48,8 @@ public final class PeerConnection {
     private java.util.List<Buffer> heldWhileParked;
     private boolean verification; // dialled only to see who listens at an address: never displaces a peer
     private boolean droppedByPeer; // the peer closed it (no bye) or refused it as a duplicate
+    private boolean admittedByEviction; // a full node let it in by dropping another peer (Eviction)
+    private int reportedPeers; // entries in the peer's latest answer to our getaddr: its other live peers
     private TokenBucket addrBudget;
     private final io.vertx.core.Promise<Void> closed = io.vertx.core.Promise.promise();
 
@@ -336,6 +338,11 @@ public final class PeerConnection {
         addrExpected = true;
     }
 
+    /** Whether an addr now would answer our getaddr (without clearing the expectation). */
+    boolean addrExpected() {
+        return addrExpected;
+    }
+
     /** Whether an addr was expected (answering our getaddr); clears the expectation. */
     boolean takeExpectedAddr() {
         boolean was = addrExpected;
@@ -356,21 +363,29 @@ public final class PeerConnection {
 
     // ---------------------------------------------------------------- read-only views
 
-    public ConnectionState state() { return state; }
-    public Direction direction() { return direction; }
+    @Override public ConnectionState state() { return state; }
+    @Override public Direction direction() { return direction; }
     public String remoteAddress() { return remoteAddress; }
-    String remoteIp() { return remoteIp; }
+    @Override public String remoteIp() { return remoteIp; }
     DialTarget target() { return target; }
     public Message.Hello peerHello() { return peerHello; }
     public String nodeId() { return peerHello == null ? null : peerHello.nodeId(); }
     public long establishedAtMillis() { return establishedAtMillis; }
-    long establishedAtNanos() { return establishedAtNanos; }
+    @Override public long establishedAtNanos() { return establishedAtNanos; }
     public long openedAtNanos() { return openedAtNanos; }
     public String closeReason() { return closeReason; }
     public boolean peerSaidBye() { return peerSaidBye; }
     /** True once the peer closed this connection (without bye) or refused it as a duplicate. */
     boolean droppedByPeer() { return droppedByPeer; }
     boolean parked() { return parked; }
+    @Override public boolean admittedByEviction() { return admittedByEviction; }
+    void markAdmittedByEviction() { admittedByEviction = true; }
+    void reportedPeers(int count) { reportedPeers = count; }
+    @Override public int knownOtherPeers() {
+        Integer said = peerHello == null ? null : peerHello.peerCount();
+        return Math.max(said == null ? 0 : said, reportedPeers);
+    }
+    @Override public double smoothedRttNanos() { return pings.smoothedRttNanos(); }
     boolean verification() { return verification; }
     /** This outbound connection only checks who listens at its address; it never displaces a peer. */
     void markVerification() { verification = true; }

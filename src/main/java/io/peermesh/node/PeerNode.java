@@ -49,6 +49,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     private final PeerTable table = new PeerTable();
     private final Set<PeerConnection> open = new HashSet<>();
     private final CrossingDials crossing;
+    private final Eviction eviction;
     /** Addresses a newcomer claimed that a connected node listens at: the next dial there only verifies. */
     private final java.util.LinkedHashSet<HostPort> verifying = new java.util.LinkedHashSet<>();
     private final java.util.Map<String, Integer> inboundByIp = new java.util.HashMap<>();
@@ -56,7 +57,6 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     private LimitLog limitLog;
     private QuietLog connectionLog; // protocol errors and handshake timeouts, per reason
     private CoolingOff coolingOff;
-    private long lastEvictionNanos = Long.MIN_VALUE / 2;
     private TlsGate tls; // null: plain TCP
     private final long startedAtMillis;
     private final AddressResolver injectedResolver;
@@ -96,6 +96,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         this.injectedResolver = resolver;
         this.startedAtMillis = clock.currentTimeMillis();
         this.crossing = new CrossingDials(nodeId, config.handshakeTimeout(), clock);
+        this.eviction = new Eviction(config.pingTimeout()); // at most one per ping timeout
     }
 
     /** Deploys a node on {@code vertx}; the future completes once it listens. */
@@ -379,14 +380,11 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         PeerConnection existing = table.get(peer);
         if (existing == null) {
             if (table.size() >= config.maxPeers()) {
-                boolean evictionAllowed = clock.nanoTime() - lastEvictionNanos >= config.pingTimeout().toNanos();
-                PeerConnection victim = evictionAllowed && hello.peerCount() != null && hello.peerCount() == 0
-                        ? table.evictionCandidate() : null;
+                // An isolated node would stay isolated if every node it can find is full: let it in
+                // by dropping a peer that has others, within the bounds Eviction sets for a liar.
+                PeerConnection victim = eviction.victimFor(c, hello.peerCount(), table.connections(), open, clock.nanoTime());
                 if (victim != null) {
-                    lastEvictionNanos = clock.nanoTime(); // at most one per ping timeout: a liar cannot churn us
-                    // An isolated node would stay isolated if every node it can find is full (a
-                    // seed and its first peers form a full clique): let it in, drop a peer that
-                    // has others. The victim re-dials, is refused "full" and learns where to go.
+                    eviction.evicted(clock.nanoTime());
                     return Admission.acceptEvicting(victim);
                 }
                 exchange.refused(hello);
@@ -455,6 +453,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
             admission.replaces().close("duplicate: keeping the connection dialled by the smaller node id");
         }
         if (admission.evicts() != null) {
+            c.markAdmittedByEviction();
             PeerConnection victim = admission.evicts();
             LOG.info(() -> "at p2p.max-peers: evicting peer " + victim.nodeId() + " to let in node " + c.nodeId()
                     + ", which has no peer");
@@ -506,7 +505,13 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
                 c.close("peer said bye");
             }
             case GETADDR -> exchange.answer(c);
-            case ADDR -> exchange.receive(c, (Message.Addr) message);
+            case ADDR -> {
+                if (c.addrExpected()) {
+                    // Its answer to our getaddr lists its live peers but us: fresher than its hello's count.
+                    c.reportedPeers(((Message.Addr) message).peers().size());
+                }
+                exchange.receive(c, (Message.Addr) message);
+            }
             case REJECT -> c.close("peer refused: " + ((Message.Reject) message).reason());
             default -> {
                 // unknown types are counted (received{msgtype="unknown"}) and ignored

@@ -51,28 +51,6 @@ final class PeerTable {
         return true;
     }
 
-    /**
-     * The peer to drop when a node with no peer must be let in: the one that said, when it
-     * connected, that it had the most peers (it is the least likely to be cut off), ties broken
-     * by the longest connected. Null when no peer had another peer.
-     */
-    PeerConnection evictionCandidate() {
-        PeerConnection best = null;
-        int bestCount = 0;
-        for (PeerConnection c : byNodeId.values()) {
-            Integer count = c.peerHello().peerCount();
-            if (count == null || count < 1 || c.state() != ConnectionState.ESTABLISHED) {
-                continue;
-            }
-            if (best == null || count > bestCount
-                    || (count == bestCount && c.establishedAtMillis() < best.establishedAtMillis())) {
-                best = c;
-                bestCount = count;
-            }
-        }
-        return best;
-    }
-
     String nodeIdListeningAt(HostPort listen) {
         return nodeIdByListen.get(listen);
     }
