@@ -51,7 +51,8 @@ import org.junit.jupiter.api.Timeout;
  * peers are still connected on their original connections, and used heap after a GC stays within
  * {@value #HEAP_BOUND_MB} MB of the baseline. No assertion is about speed: deadlines are generous
  * ({@value #DEADLINE_SECONDS} s per wait) and the RTTs are only reported, in a table printed at
- * the end (also when the test fails).
+ * the end (also when the test fails), with the WARN lines each attack cost (the node logs a kind of
+ * bad input once per 10 s, not once per connection).
  */
 class HostileClientsTest {
 
@@ -70,6 +71,17 @@ class HostileClientsTest {
     private final List<Row> table = new ArrayList<>();
     private final Random random = new Random(20240601);
     private Level logLevelBefore;
+    /** WARN and above logged by the node's classes: an attack must cost a few lines, not one per connection. */
+    private final AtomicInteger logLines = new AtomicInteger();
+    private final java.util.logging.Handler logCounter = new java.util.logging.Handler() {
+        @Override public void publish(java.util.logging.LogRecord r) {
+            if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+                logLines.incrementAndGet();
+            }
+        }
+        @Override public void flush() { }
+        @Override public void close() { }
+    };
     private PeerNode node;
     private PeerNode legit;
     private MeasuringClient client;
@@ -83,6 +95,7 @@ class HostileClientsTest {
     void startNodeLegitimatePeerAndMeasuringClient() throws Exception {
         logLevelBefore = PEERMESH_LOG.getLevel();
         PEERMESH_LOG.setLevel(Level.WARNING);
+        PEERMESH_LOG.addHandler(logCounter);
         // Realistic caps for one node; per IP as high as the total, since every client is 127.0.0.1.
         // Ping timeouts are generous: a loaded 2-core machine must not make a healthy peer time out.
         // No cooling-off: every attacker here is 127.0.0.1, so the first offence would make every later
@@ -121,6 +134,7 @@ class HostileClientsTest {
                 }
                 nodes.close();
             } finally {
+                PEERMESH_LOG.removeHandler(logCounter);
                 PEERMESH_LOG.setLevel(logLevelBefore);
             }
         }
@@ -150,6 +164,8 @@ class HostileClientsTest {
         attack("addr: 100,000 entries", this::hugeAddr);
         attack("addr: 3 x 880 entries in frame", this::addrWithinTheFrame);
         attack("hello with the legit peer's id", this::spoofedNodeId);
+        attack("hello with a just-dialled peer's id", this::spoofInsideTheCrossingWindow);
+        attack("hello claiming the legit's listen", this::claimedListenAddress);
 
         // Afterwards: the same legitimate peers, on the same connections, and nobody lost.
         assertSameConnection(legitAtStart, peerView(legit.nodeId()), "legit peer");
@@ -479,6 +495,58 @@ class HostileClientsTest {
         return null;
     }
 
+    /** Sorts below every random node id: a dial by this id wins the crossing-dial tie-break. */
+    private static final String SMALLEST_ID = "00000000-0000-4000-8000-000000000001";
+
+    /**
+     * The node dials a peer (a minimal one, with the smallest possible id), and at once a stranger
+     * says hello with that id, inside the crossing-dial window, where the tie-break favours the
+     * stranger's "dial". The claim is parked, never registered, and refused at its deadline: the
+     * peer the node dialled keeps its connection.
+     */
+    private String spoofInsideTheCrossingWindow() throws Exception {
+        try (java.net.ServerSocket listener = new java.net.ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress())) {
+            node.connectTo(new io.peermesh.wire.HostPort("127.0.0.1", listener.getLocalPort()));
+            try (FakePeer dialled = FakePeer.accept(listener, SMALLEST_ID)) {
+                assertHello(dialled.readLine());
+                dialled.send("{\"msgtype\":\"hello\",\"nodeid\":\"" + SMALLEST_ID + "\"}");
+                await(DEADLINE, () -> get(node.peers()).stream().anyMatch(p -> p.nodeid().equals(SMALLEST_ID)),
+                        () -> "the node dialled the peer");
+                String answer;
+                try (FakePeer impostor = new FakePeer(node.port(), SMALLEST_ID)) {
+                    impostor.send("{\"msgtype\":\"hello\",\"nodeid\":\"" + SMALLEST_ID + "\"}");
+                    answer = impostor.readLine();
+                    String refusal = answer.contains("\"reject\"") ? answer : impostor.readLine();
+                    assertTrue(refusal.contains("\"reject\"") && refusal.contains("duplicate"), refusal);
+                    assertTrue(impostor.closedByNode());
+                    impostor.reset();
+                }
+                PeerView kept = peerView(SMALLEST_ID);
+                assertEquals("outbound", kept.direction(), "the dialled peer keeps the connection the node dialled");
+                dialled.send("{\"msgtype\":\"bye\"}"); // leaves, and is not re-dialled
+                assertTrue(dialled.closedByNode());
+                dialled.reset();
+                return answer.contains("\"hello\"") ? "impostor parked, then refused at its deadline"
+                        : "impostor refused at once (the window had passed)";
+            }
+        }
+    }
+
+    /**
+     * A stranger says it listens where the legit peer listens. The node dials that address to see
+     * who answers: the legit peer, which refuses the dial as a duplicate. That settles it, and the
+     * verification dial displaces nothing.
+     */
+    private String claimedListenAddress() throws IOException {
+        try (FakePeer fake = new FakePeer(node.port())) {
+            fake.send("{\"msgtype\":\"hello\",\"nodeid\":\"" + fake.nodeId + "\",\"listen\":\"" + legit.advertised() + "\"}");
+            assertHello(fake.readLine());
+            await(DEADLINE, () -> delta(DialResult.OK) == 1 && delta(HandshakeResult.DUPLICATE) == 1, seen::toString);
+            fake.reset();
+        }
+        return null;
+    }
+
     // ---------------------------------------------------------------- one attack, checked and measured
 
     private Map<Object, Integer> before = Map.of();
@@ -489,12 +557,13 @@ class HostileClientsTest {
 
     private void attack(String name, Body body) throws Exception {
         before = seen.snapshot();
+        int logLinesBefore = logLines.get();
         long start = System.nanoTime();
         String note;
         try {
             note = body.run();
         } catch (Throwable t) {
-            table.add(new Row(name, "FAILED: " + t, "", "", ""));
+            table.add(new Row(name, "FAILED: " + t, "", "", "", ""));
             throw t;
         }
         long end = System.nanoTime();
@@ -510,7 +579,7 @@ class HostileClientsTest {
         long heapMb = (heap - baselineHeap) >> 20;
         table.add(new Row(name, outcome() + (note == null ? "" : "; " + note),
                 client.rtts.summary(start, settled, gcPauses), legitSeen.rtts.summary(start, settled, gcPauses),
-                String.format("%+d", heapMb)));
+                String.format("%+d", heapMb), String.valueOf(logLines.get() - logLinesBefore)));
         assertTrue(heap - baselineHeap < HEAP_BOUND_MB << 20,
                 "used heap after GC " + (heap >> 20) + " MB, baseline " + (baselineHeap >> 20) + " MB, after " + name);
     }
@@ -543,6 +612,9 @@ class HostileClientsTest {
         }
         for (HandshakeResult r : HandshakeResult.values()) {
             add(parts, "handshake " + r.label(), delta(r));
+        }
+        for (DialResult d : DialResult.values()) {
+            add(parts, "dial " + d.name().toLowerCase(), delta(d));
         }
         for (AddrDrop d : AddrDrop.values()) {
             add(parts, "addr entries " + d.name().toLowerCase(), delta(d));
@@ -617,21 +689,23 @@ class HostileClientsTest {
         if (table.isEmpty()) {
             return;
         }
-        String format = "| %-36s | %-96s | %-22s | %-22s | %-7s |%n";
+        String format = "| %-36s | %-96s | %-22s | %-22s | %-7s | %-9s |%n";
         StringBuilder out = new StringBuilder();
         out.append(String.format("%nHostile clients vs. one node (max-inbound %d, max-frame-bytes %d, handshake-timeout %s);"
                 + " RTT of legitimate pings during each attack, p50/max ms (samples; pings in flight during this test's"
-                + " own System.gc() left out); heap: used after GC, MB over the baseline:%n", MAX_INBOUND, MAX_FRAME,
-                HANDSHAKE_TIMEOUT));
-        out.append(String.format(format, "attack", "outcome", "measuring client RTT", "legit core peer RTT", "heap MB"));
-        out.append(String.format(format, "-".repeat(36), "-".repeat(96), "-".repeat(22), "-".repeat(22), "-".repeat(7)));
+                + " own System.gc() left out); heap: used after GC, MB over the baseline; log lines: WARN and above:%n",
+                MAX_INBOUND, MAX_FRAME, HANDSHAKE_TIMEOUT));
+        out.append(String.format(format, "attack", "outcome", "measuring client RTT", "legit core peer RTT", "heap MB",
+                "log lines"));
+        out.append(String.format(format, "-".repeat(36), "-".repeat(96), "-".repeat(22), "-".repeat(22), "-".repeat(7),
+                "-".repeat(9)));
         for (Row r : table) {
-            out.append(String.format(format, r.attack, r.outcome, r.clientRtt, r.legitRtt, r.heap));
+            out.append(String.format(format, r.attack, r.outcome, r.clientRtt, r.legitRtt, r.heap, r.logLines));
         }
         System.out.print(out);
     }
 
-    private record Row(String attack, String outcome, String clientRtt, String legitRtt, String heap) {
+    private record Row(String attack, String outcome, String clientRtt, String legitRtt, String heap, String logLines) {
     }
 
     /** RTT samples stamped with when the ping went out. */

@@ -15,9 +15,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Bugs in the node that hostile clients expose, each as the test that should pass once it is
- * fixed. They fail today and are disabled so that the build stays green; each
- * {@code @Disabled} reason says what goes wrong.
+ * Bugs in the node that hostile clients exposed (issue "Hardening"), each as the test that failed
+ * until it was fixed; kept as regression tests. An open finding is added here {@code @Disabled},
+ * its reason saying what goes wrong, so that the build stays green until it is fixed.
  */
 class HostileFindingsTest {
 
