@@ -161,11 +161,13 @@ class HostileClientsTest {
         attack(held + " connections opened and held", () -> holdConnections(held));
         attack("slowloris: 8 x 1 byte/s", this::slowloris);
         attack("connect+RST storm: 3000", this::connectResetStorm);
+        // Before the addr attacks: the addresses those teach keep the node's dial slots busy, and
+        // these two need the node to dial at once.
+        attack("hello with a just-dialled peer's id", this::spoofInsideTheCrossingWindow);
+        attack("hello claiming the legit's listen", this::claimedListenAddress);
         attack("addr: 100,000 entries", this::hugeAddr);
         attack("addr: 3 x 880 entries in frame", this::addrWithinTheFrame);
         attack("hello with the legit peer's id", this::spoofedNodeId);
-        attack("hello with a just-dialled peer's id", this::spoofInsideTheCrossingWindow);
-        attack("hello claiming the legit's listen", this::claimedListenAddress);
 
         // Afterwards: the same legitimate peers, on the same connections, and nobody lost.
         assertSameConnection(legitAtStart, peerView(legit.nodeId()), "legit peer");
@@ -430,6 +432,7 @@ class HostileClientsTest {
     }
 
     private String hugeAddr() throws IOException {
+        int knownBefore = node.knownAddresses();
         try (FakePeer fake = new FakePeer(node.port())) {
             assertHello(fake.handshake());
             StringBuilder addr = new StringBuilder(8 << 20).append("{\"msgtype\":\"addr\",\"peers\":[");
@@ -443,7 +446,7 @@ class HostileClientsTest {
             fake.reset();
         }
         await(DEADLINE, () -> delta(ProtocolError.FRAME_TOO_LARGE) == 1, seen::toString);
-        assertEquals(0, node.knownAddresses(), "nothing of it was learned");
+        assertEquals(knownBefore, node.knownAddresses(), "nothing of it was learned");
         return null;
     }
 
