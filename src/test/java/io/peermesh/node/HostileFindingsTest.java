@@ -22,6 +22,12 @@ import org.junit.jupiter.api.Test;
 class HostileFindingsTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(20);
+    /**
+     * Ping timeout for nodes whose fake peers never answer pings (the node drops a peer when its
+     * oldest ping times out, ping timer or not): longer than any test, so that a slow run does not
+     * lose them halfway.
+     */
+    private static final Duration FAKES_STAY = Duration.ofSeconds(120);
     private final TestNodes nodes = new TestNodes();
 
     @AfterEach
@@ -112,7 +118,8 @@ class HostileFindingsTest {
      */
     @Test
     void aStrangerClaimingToBeIsolatedCannotEvictALegitimatePeer() throws Exception {
-        PeerNode node = nodes.start(TestNodes.fast().maxPeers(3).build());
+        // The sybils never answer pings: a ping timeout longer than the test keeps them, and the node full.
+        PeerNode node = nodes.start(TestNodes.fast().maxPeers(3).pingTimeout(FAKES_STAY).build());
         // A legitimate node that already has a peer when it dials the node: its hello says peercount 1.
         PeerNode friend = nodes.start(TestNodes.fast().build());
         PeerNode legit = nodes.start(TestNodes.fast().bootstrap(List.of(friend.advertised())).build());
@@ -168,7 +175,8 @@ class HostileFindingsTest {
     @Test
     void aPeerThatResetsIsNotCountedAsAPeerThatDoesNotRead() throws Exception {
         StallingObserver seen = new StallingObserver();
-        PeerNode node = nodes.start(TestNodes.fast().internalPingTimer(false).build(), NodeClock.SYSTEM, seen);
+        PeerNode node = nodes.start(TestNodes.fast().internalPingTimer(false).pingTimeout(FAKES_STAY).build(),
+                NodeClock.SYSTEM, seen);
         try (FakePeer a = new FakePeer(node.port()); FakePeer b = new FakePeer(node.port())) {
             assertTrue(a.handshake().contains("\"hello\""));
             assertTrue(b.handshake().contains("\"hello\""));
@@ -283,7 +291,8 @@ class HostileFindingsTest {
     /** One peer answers the node's getaddr with 800 addresses where nothing listens; counts until all their dials settled. */
     private ReadinessWork readinessWorkOfAnAddrFlood(int minPeers) throws Exception {
         CountingObserver seen = new CountingObserver();
-        PeerNode node = nodes.start(TestNodes.fast().minPeers(minPeers).internalPingTimer(false).build(), NodeClock.SYSTEM, seen);
+        PeerNode node = nodes.start(TestNodes.fast().minPeers(minPeers).internalPingTimer(false).pingTimeout(FAKES_STAY).build(),
+                NodeClock.SYSTEM, seen);
         try (FakePeer fake = new FakePeer(node.port())) {
             fake.send("{\"msgtype\":\"hello\",\"nodeid\":\"" + fake.nodeId + "\",\"listen\":\"127.0.0.1:40002\"}");
             fake.next("getaddr");

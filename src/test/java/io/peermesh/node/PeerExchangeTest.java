@@ -84,7 +84,9 @@ class PeerExchangeTest {
     void invalidAddrEntriesAreDroppedAndCountedAndExcessUnsolicitedOnesAreRateLimited() throws Exception {
         CountingObserver seen = new CountingObserver();
         // max-peers 1: the fake fills the only slot, so learned addresses are kept for later, not dialled.
-        PeerNode a = nodes.start(TestNodes.fast().internalPingTimer(false).maxPeers(1)
+        // The fake never answers pings: a ping timeout longer than the test keeps it in that slot (on a
+        // loaded machine the node dropped it after 3 s, dialled the learned addresses and forgot some).
+        PeerNode a = nodes.start(TestNodes.fast().internalPingTimer(false).maxPeers(1).pingTimeout(Duration.ofSeconds(120))
                 .discovery(DiscoveryConfig.DEFAULTS.withAddrRate(0.001, 50)).build(), NodeClock.SYSTEM, seen);
         try (FakePeer fake = new FakePeer(a.port())) {
             fake.send(hello(fake.nodeId, "127.0.0.1:40002"));
