@@ -233,7 +233,12 @@ final class StartBench {
 
     private static Map<String, Double> medians(Map<String, List<Double>> byThread) {
         Map<String, Double> m = new TreeMap<>();
-        byThread.forEach((k, l) -> m.put(k, Math.round(median(l) * 100) / 100.0));
+        byThread.forEach((k, l) -> {
+            double med = Math.round(median(l) * 100) / 100.0;
+            if (med > 0) { // the many idle JVM threads are left out
+                m.put(k, med);
+            }
+        });
         return m;
     }
 
