@@ -22,8 +22,24 @@ final class ProcThreads {
 
     /** Ticks per thread id, with the thread's name. */
     static Map<String, long[]> snapshot() {
+        return snapshot("self");
+    }
+
+    /**
+     * CPU seconds another process has used so far, per thread group (JIT compiler, GC and VM thread,
+     * vert.x event loops, other: name); a JVM's main thread is "other: java".
+     */
+    static Map<String, Double> cpuSecondsByGroup(long pid) {
+        Map<String, Double> groups = new TreeMap<>();
+        for (Map.Entry<String, long[]> e : snapshot(Long.toString(pid)).entrySet()) {
+            groups.merge(group(e.getKey().substring(e.getKey().indexOf(' ') + 1)), e.getValue()[0] * TICK_SECONDS, Double::sum);
+        }
+        return groups;
+    }
+
+    private static Map<String, long[]> snapshot(String process) {
         Map<String, long[]> m = new HashMap<>();
-        Path tasks = Path.of("/proc/self/task");
+        Path tasks = Path.of("/proc", process, "task");
         if (!Files.isDirectory(tasks)) {
             return m;
         }

@@ -975,6 +975,12 @@ class ManifestsTest {
         assertNotNull(env.get("P2P_DISCOVERY_DNS_INTERVAL"), s + "P2P_DISCOVERY_DNS_INTERVAL");
         assertEquals("1", env.get("P2P_MIN_PEERS").getValue());
         assertTrue(env.get("JAVA_OPTS_APPEND").getValue().contains("-XX:MaxRAMPercentage="), s + "heap sized from the limit");
+        // It replaces the image's JAVA_OPTS_APPEND: the LogManager and the AppCDS archive must not get lost.
+        List<String> podOpts = Arrays.asList(env.get("JAVA_OPTS_APPEND").getValue().trim().split("\\s+"));
+        for (String opt : JvmFlagsTest.imageJavaOptsAppend()) {
+            assertTrue(podOpts.contains(opt), s + "JAVA_OPTS_APPEND keeps the image's " + opt);
+        }
+        assertFalse(env.containsKey("GC_CONTAINER_OPTIONS"), s + "the image's collector (serial) is kept");
 
         // Resources
         for (String kind : List.of("cpu", "memory")) {
