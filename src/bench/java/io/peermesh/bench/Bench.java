@@ -32,6 +32,9 @@ public final class Bench {
     private static final Logger ROOT = Logger.getLogger("");
     private static final Logger PEERMESH = Logger.getLogger("io.peermesh");
 
+    /** A section threw: the run exits 1 (targets missed are reported in the table, not as failure). */
+    private static boolean sectionBroke;
+
     private Bench() {
     }
 
@@ -64,7 +67,7 @@ public final class Bench {
         System.out.println(report.console());
         System.out.printf("benchmark took %.0f s; results in %s (results.json, table.md, convergence.png, rtt.png, *.jfr)%n",
                 (System.nanoTime() - started) / 1e9, opts.out.toAbsolutePath());
-        System.exit(0);
+        System.exit(sectionBroke ? 1 : 0);
     }
 
     interface Section {
@@ -82,6 +85,7 @@ public final class Bench {
             s.run();
         } catch (Exception | Error e) {
             e.printStackTrace();
+            sectionBroke = true;
             report.failed("0-" + name, "section " + name, "", "failed: " + e);
         }
         double secs = (System.nanoTime() - t0) / 1e9;
