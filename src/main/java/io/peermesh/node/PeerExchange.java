@@ -92,7 +92,8 @@ final class PeerExchange {
     }
 
     /**
-     * A handshake completed: ask the new peer for addresses if it can tell us something, and tell
+     * A handshake completed ({@code listenAddress}: its hello's {@code listen}, parsed; null if none
+     * or invalid): ask the new peer for addresses if it can tell us something, and tell
      * the others about it.
      *
      * <p>Asking every new peer made a forming mesh cost O(N^3): each of the N(N-1) handshakes
@@ -103,12 +104,11 @@ final class PeerExchange {
      * healed partition, and may know others we do not. Everyone else we know of through gossip,
      * whose senders announce new peers as they join; the periodic getaddr is the safety net.
      */
-    void established(PeerConnection c) {
+    void established(PeerConnection c, HostPort listenAddress) {
         String listen = c.peerHello().listen();
-        // Known from DNS: every other node reads the same name, so it is news to nobody (announcing
-        // it anyway made a 100-node DNS mesh send ~47,000 addr lines while forming).
-        boolean heardOfIt = heardOf.contains(c.nodeId())
-                || (listen != null && dialer.listedByDns(HostPort.parse(listen).orElse(null)));
+        // Known from DNS: every other node reads the same name, so it is news to nobody. (Nodes
+        // that meet before their next lookup lists each other still announce each other.)
+        boolean heardOfIt = heardOf.contains(c.nodeId()) || dialer.listedByDns(listenAddress);
         if (table.size() <= ASK_WHILE_PEERS_AT_MOST || !heardOfIt) {
             ask(c);
         }

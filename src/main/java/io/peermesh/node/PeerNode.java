@@ -465,7 +465,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         }
         LOG.info(() -> "peer " + c.nodeId() + " connected (" + c.describe() + ", listens on " + c.peerHello().listen() + ")");
         dialer.peerConnected(c.nodeId(), listen, c.target());
-        exchange.established(c);
+        exchange.established(c, listen);
         // A first ping now: the RTT is known at once and the peer counts as alive for getaddr answers.
         c.pingOrExpire(clock.nanoTime(), config.pingTimeout().toNanos());
         armExpiry();

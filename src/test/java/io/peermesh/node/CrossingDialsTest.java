@@ -119,29 +119,11 @@ class CrossingDialsTest {
     void crossingDialsByAnotherNameOfTheAddressEndWithOneConnectionOnBothSides() throws Exception {
         int crossed = 0;
         for (int round = 0; round < 40 && crossed < 3; round++) {
-            int portA = PeerNodeTest.freePort();
-            int portB = PeerNodeTest.freePort();
-            CountingObserver seenA = new CountingObserver();
-            CountingObserver seenB = new CountingObserver();
-            var fa = PeerNode.deploy(nodes.vertx, TestNodes.fast().port(portA)
-                    .bootstrap(List.of(new HostPort("localhost", portB))).build(), NodeClock.SYSTEM, seenA);
-            var fb = PeerNode.deploy(nodes.vertx, TestNodes.fast().port(portB)
-                    .bootstrap(List.of(new HostPort("localhost", portA))).build(), NodeClock.SYSTEM, seenB);
-            PeerNode a = get(fa);
-            PeerNode b = get(fb);
-            try {
-                await(DEADLINE, () -> a.peerCount() == 1 && b.peerCount() == 1 && a.openConnections() == 1
-                        && b.openConnections() == 1, () -> "open " + a.openConnections() + "/" + b.openConnections());
-                PeerView aSeesB = get(a.peers()).get(0);
-                PeerView bSeesA = get(b.peers()).get(0);
-                assertEquals(aSeesB.direction().equals("outbound") ? "inbound" : "outbound", bSeesA.direction(),
-                        "both kept the same connection, round " + round);
-                if (seenA.count(HandshakeResult.DUPLICATE) + seenB.count(HandshakeResult.DUPLICATE) > 0) {
-                    crossed++;
-                }
-            } finally {
-                get(a.close());
-                get(b.close());
+            int r = round;
+            if (nodes.dialEachOther("localhost", DEADLINE, p -> assertEquals(
+                    p.aSeesB().direction().equals("outbound") ? "inbound" : "outbound", p.bSeesA().direction(),
+                    "both kept the same connection, round " + r))) {
+                crossed++;
             }
         }
         assertTrue(crossed > 0, "in 40 rounds the two dials never crossed");

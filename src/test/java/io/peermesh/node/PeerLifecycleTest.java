@@ -45,33 +45,18 @@ class PeerLifecycleTest {
         // Whether two dials cross depends on timing; repeat (bounded) until they did a few times.
         int crossed = 0;
         for (int round = 0; round < 40 && crossed < 3; round++) {
-            int portA = PeerNodeTest.freePort();
-            int portB = PeerNodeTest.freePort();
-            // Deploy both before waiting for either, so that their dials cross.
-            CountingObserver seenA = new CountingObserver();
-            CountingObserver seenB = new CountingObserver();
-            var fa = PeerNode.deploy(nodes.vertx, TestNodes.fast().port(portA)
-                    .bootstrap(List.of(new HostPort("127.0.0.1", portB))).build(), NodeClock.SYSTEM, seenA);
-            var fb = PeerNode.deploy(nodes.vertx, TestNodes.fast().port(portB)
-                    .bootstrap(List.of(new HostPort("127.0.0.1", portA))).build(), NodeClock.SYSTEM, seenB);
-            PeerNode a = get(fa);
-            PeerNode b = get(fb);
-            try {
-                await(DEADLINE, () -> a.peerCount() == 1 && b.peerCount() == 1 && a.openConnections() == 1
-                        && b.openConnections() == 1, () -> "open " + a.openConnections() + "/" + b.openConnections());
+            int r = round;
+            boolean didCross = nodes.dialEachOther("127.0.0.1", DEADLINE, p -> {
                 // Both ends agree on which connection they kept ...
-                PeerView aSeesB = get(a.peers()).get(0);
-                PeerView bSeesA = get(b.peers()).get(0);
-                assertEquals(aSeesB.direction().equals("outbound") ? "inbound" : "outbound", bSeesA.direction());
+                assertEquals(p.aSeesB().direction().equals("outbound") ? "inbound" : "outbound", p.bSeesA().direction());
                 // ... and when both dials got through, it is the one dialled by the smaller node id.
-                if (seenA.count(HandshakeResult.DUPLICATE) + seenB.count(HandshakeResult.DUPLICATE) > 0) {
-                    boolean aDialled = a.nodeId().compareTo(b.nodeId()) < 0;
-                    assertEquals(aDialled ? "outbound" : "inbound", aSeesB.direction(), "round " + round);
-                    crossed++;
+                if (p.crossed()) {
+                    boolean aDialled = p.a().nodeId().compareTo(p.b().nodeId()) < 0;
+                    assertEquals(aDialled ? "outbound" : "inbound", p.aSeesB().direction(), "round " + r);
                 }
-            } finally {
-                get(a.close());
-                get(b.close());
+            });
+            if (didCross) {
+                crossed++;
             }
         }
         assertTrue(crossed > 0, "in 40 rounds the two dials never crossed; the tie-break went untested");

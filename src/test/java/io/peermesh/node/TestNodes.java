@@ -39,6 +39,40 @@ final class TestNodes implements AutoCloseable {
         return node;
     }
 
+    /** Two nodes that dialled each other at once, settled: each holds one connection to the other. */
+    record SettledPair(PeerNode a, PeerNode b, PeerView aSeesB, PeerView bSeesA, boolean crossed) {
+    }
+
+    /**
+     * Deploys two nodes that dial each other by {@code host} at the same moment (both deployed before
+     * waiting for either), waits until each holds exactly one connection, runs {@code check} on them,
+     * then closes both. Returns whether the dials crossed (a duplicate was refused or replaced);
+     * whether they do depends on timing, so callers repeat rounds, bounded.
+     */
+    boolean dialEachOther(String host, Duration deadline, java.util.function.Consumer<SettledPair> check)
+            throws java.io.IOException {
+        int portA = PeerNodeTest.freePort();
+        int portB = PeerNodeTest.freePort();
+        CountingObserver seenA = new CountingObserver();
+        CountingObserver seenB = new CountingObserver();
+        Future<PeerNode> fa = PeerNode.deploy(vertx, fast().port(portA).bootstrap(List.of(new HostPort(host, portB))).build(),
+                NodeClock.SYSTEM, seenA);
+        Future<PeerNode> fb = PeerNode.deploy(vertx, fast().port(portB).bootstrap(List.of(new HostPort(host, portA))).build(),
+                NodeClock.SYSTEM, seenB);
+        PeerNode a = Eventually.get(fa);
+        PeerNode b = Eventually.get(fb);
+        try {
+            Eventually.await(deadline, () -> a.peerCount() == 1 && b.peerCount() == 1 && a.openConnections() == 1
+                    && b.openConnections() == 1, () -> "open " + a.openConnections() + "/" + b.openConnections());
+            boolean crossed = seenA.count(HandshakeResult.DUPLICATE) + seenB.count(HandshakeResult.DUPLICATE) > 0;
+            check.accept(new SettledPair(a, b, Eventually.get(a.peers()).get(0), Eventually.get(b.peers()).get(0), crossed));
+            return crossed;
+        } finally {
+            Eventually.get(a.close());
+            Eventually.get(b.close());
+        }
+    }
+
     static HostPort addr(PeerNode node) {
         return node.advertised();
     }
