@@ -50,6 +50,7 @@ public final class MicrometerNodeObserver implements NodeObserver, AutoCloseable
     private final Map<LookupStatus, Counter> lookups = new EnumMap<>(LookupStatus.class);
     private final Map<AddrDrop, Counter> addrDropped = new EnumMap<>(AddrDrop.class);
     private final Map<Limit, Counter> limits = new EnumMap<>(Limit.class);
+    private final Map<io.peermesh.node.LinkProblem, Counter> linkProblems = new EnumMap<>(io.peermesh.node.LinkProblem.class);
     private final Counter bytesReceived;
     private final Counter bytesSent;
     private final Counter peerTimeouts;
@@ -88,6 +89,11 @@ public final class MicrometerNodeObserver implements NodeObserver, AutoCloseable
             limits.put(l, keep(Counter.builder("p2p.limits").tag("limit", l.label())
                     .description("Connections refused or closed by a limit").register(registry)));
         }
+        for (io.peermesh.node.LinkProblem p : io.peermesh.node.LinkProblem.values()) {
+            linkProblems.put(p, keep(Counter.builder("p2p.link.problems").tag("problem", p.label())
+                    .description("Dial targets that became gray links: no_hello (accepts TCP, never answers the"
+                            + " hello), one_way (dials us, our dials to it fail)").register(registry)));
+        }
         bytesReceived = keep(Counter.builder("p2p.bytes.received").description("Bytes of decoded lines received")
                 .register(registry));
         bytesSent = keep(Counter.builder("p2p.bytes.sent").description("Bytes of lines written").register(registry));
@@ -107,6 +113,10 @@ public final class MicrometerNodeObserver implements NodeObserver, AutoCloseable
                 .description("Addresses in the last DNS discovery answer").register(registry));
         keep(Gauge.builder("p2p.known.addresses", node, PeerNode::knownAddresses)
                 .description("Addresses known for dialling, connected or not").register(registry));
+        for (io.peermesh.node.LinkProblem p : io.peermesh.node.LinkProblem.values()) {
+            keep(Gauge.builder("p2p.link.problems.current", node, n -> n.linkProblems(p)).tag("problem", p.label())
+                    .description("Dial targets that are gray links now").register(registry));
+        }
         keep(Gauge.builder("p2p.ready", node, n -> n.readiness().ready() ? 1 : 0)
                 .description("1 when the node has at least p2p.min-peers peers").register(registry));
         return this;
@@ -162,6 +172,11 @@ public final class MicrometerNodeObserver implements NodeObserver, AutoCloseable
     @Override
     public void limitHit(Limit limit) {
         limits.get(limit).increment();
+    }
+
+    @Override
+    public void linkProblem(io.peermesh.node.LinkProblem problem) {
+        linkProblems.get(problem).increment();
     }
 
     @Override

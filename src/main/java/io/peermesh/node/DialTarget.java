@@ -15,6 +15,8 @@ import io.peermesh.wire.HostPort;
  *                                        \--it did not, timer--> dial
  * </pre>
  * WAITING: the other end learned of us at the same time and dials first (see Dialer#yieldsTo).
+ * A CONNECTED target may carry {@link LinkProblem#ONE_WAY} (the node there dialled us, our dials
+ * fail); a failing one {@link LinkProblem#NO_HELLO} (it accepts TCP, never answers the hello).
  * SELF is final. DEPARTED is left only when the address is offered again (bootstrap re-consulted,
  * discovery), see {@link Dialer}.
  */
@@ -39,6 +41,12 @@ final class DialTarget {
     String nodeId;
     /** The last reason this address could not be connected, for readiness and /peers diagnostics; null when fine. */
     String problem;
+    /** A gray link (see {@link LinkProblem}); null when the address is plainly up or plainly down. */
+    LinkProblem link;
+    /** How the last TCP dial to the address failed; null once one succeeded. */
+    DialResult lastDialFailure;
+    /** Re-checks a one-way link with a plain TCP connect. */
+    long probeTimerId = -1;
 
     DialTarget(HostPort address, Source source) {
         this.address = address;

@@ -52,6 +52,9 @@ final class Dialer {
 
         /** Some target's state or problem changed (readiness explains itself from them). */
         void targetsChanged();
+
+        /** A target became a gray link or stopped being one (readiness names them even when ready). */
+        void linksChanged();
     }
 
     private final Vertx vertx;
@@ -63,10 +66,16 @@ final class Dialer {
     private final int maxPeers;
     private final int maxKnown;
     private final long departureGraceNanos;
+    private final long probeIntervalMillis;
     private final Map<HostPort, DialTarget> targets = new LinkedHashMap<>();
+    /** Targets with a {@link LinkProblem}, in the order they became one. */
+    private final java.util.LinkedHashSet<DialTarget> gray = new java.util.LinkedHashSet<>();
+    /** Gray targets per kind, published for the metrics scrape thread. */
+    private final java.util.concurrent.atomic.AtomicIntegerArray grayCounts =
+            new java.util.concurrent.atomic.AtomicIntegerArray(LinkProblem.values().length);
 
     Dialer(Vertx vertx, NetClient client, Backoff backoff, NodeClock clock, NodeObserver observer, Host host,
-            int maxPeers, int maxKnown, java.time.Duration departureGrace) {
+            int maxPeers, int maxKnown, java.time.Duration departureGrace, java.time.Duration probeInterval) {
         this.vertx = vertx;
         this.client = client;
         this.backoff = backoff;
@@ -76,6 +85,7 @@ final class Dialer {
         this.maxPeers = maxPeers;
         this.maxKnown = maxKnown;
         this.departureGraceNanos = departureGrace.toNanos();
+        this.probeIntervalMillis = Math.max(1, probeInterval.toMillis());
     }
 
     /**
@@ -129,6 +139,7 @@ final class Dialer {
                 t.sources.remove(DialTarget.Source.GOSSIP);
                 if (t.sources.isEmpty() && t.state != DialTarget.State.CONNECTED && !t.inFlight()) {
                     cancelTimer(t);
+                    setLink(t, null, null);
                     it.remove();
                     changed = true;
                 }
@@ -146,6 +157,7 @@ final class Dialer {
             if (t.sources.equals(java.util.EnumSet.of(DialTarget.Source.GOSSIP))
                     && t.state != DialTarget.State.CONNECTED && !t.inFlight()) {
                 cancelTimer(t);
+                setLink(t, null, null);
                 it.remove();
                 return true;
             }
@@ -268,6 +280,7 @@ final class Dialer {
 
     private void onConnected(DialTarget t, NetSocket socket) {
         observer.dialed(DialResult.OK);
+        t.lastDialFailure = null;
         if (host.stopping() || !targets.containsKey(t.address)) {
             socket.close();
             return;
@@ -298,13 +311,145 @@ final class Dialer {
             problem = "dial to " + t.address + " failed: " + cause.getMessage();
         }
         observer.dialed(result);
+        t.lastDialFailure = result;
+        String connected = host.connectedNodeAt(t.address);
+        if (connected != null && tls == null) {
+            // The node there reached us (it is connected, by its own dial) while ours failed.
+            markConnected(t, connected);
+            markOneWay(t, connected);
+            return;
+        }
+        if (t.link == LinkProblem.NO_HELLO) {
+            setLink(t, null, null); // no longer accepting connections: a plain failure now
+        }
         retryLater(t, problem);
+    }
+
+    /**
+     * An outbound connection to {@code t} was accepted by TCP but no hello came back within
+     * p2p.handshake-timeout (the close that follows re-dials it with back-off).
+     */
+    void answeredNoHello(DialTarget t) {
+        setLink(t, LinkProblem.NO_HELLO, "accepts connections but never answers the hello: " + t.address
+                + " completed the TCP connect, and no hello came back within p2p.handshake-timeout");
+    }
+
+    /** A plain TCP connect to a connected peer's address; a failure marks the link one-way. */
+    private void probe(DialTarget t, String nodeId) {
+        client.connect(t.address.port(), t.address.host()).onComplete(ar -> {
+            if (ar.succeeded()) {
+                ar.result().close();
+                t.lastDialFailure = null;
+            } else if (!host.stopping() && targets.get(t.address) == t && t.state == DialTarget.State.CONNECTED
+                    && t.link == null && TlsGate.failure(ar.cause()) == null) {
+                t.lastDialFailure = resultOf(ar.cause());
+                markOneWay(t, nodeId);
+            }
+        });
+    }
+
+    private static DialResult resultOf(Throwable cause) {
+        if (cause instanceof ConnectTimeoutException) {
+            return DialResult.TIMEOUT;
+        }
+        if (cause instanceof ConnectException && String.valueOf(cause.getMessage()).contains("refused")) {
+            return DialResult.REFUSED;
+        }
+        return DialResult.ERROR;
+    }
+
+    private void markOneWay(DialTarget t, String nodeId) {
+        setLink(t, LinkProblem.ONE_WAY, "reachable one way only: node " + nodeId + " at " + t.address
+                + " dials this node, but this node's dials to it fail ("
+                + (t.lastDialFailure == null ? "error" : t.lastDialFailure.label()) + ")");
+        armProbe(t);
+    }
+
+    /**
+     * A one-way link is checked again with a plain TCP connect (closed at once, before any hello:
+     * the other end sees a connection that closed in its handshake, which costs it nothing and is
+     * no offence). When one connects, the link works both ways again.
+     */
+    private void armProbe(DialTarget t) {
+        if (t.probeTimerId >= 0 || host.stopping()) {
+            return;
+        }
+        t.probeTimerId = vertx.setTimer(probeIntervalMillis, id -> {
+            t.probeTimerId = -1;
+            if (t.link != LinkProblem.ONE_WAY || host.stopping() || !targets.containsKey(t.address)) {
+                return;
+            }
+            client.connect(t.address.port(), t.address.host()).onComplete(ar -> {
+                if (ar.succeeded()) {
+                    ar.result().close();
+                    t.lastDialFailure = null;
+                    if (t.link == LinkProblem.ONE_WAY) {
+                        LOG.info(() -> "link to " + t.address + " works both ways again");
+                        setLink(t, null, null);
+                    }
+                } else if (t.link == LinkProblem.ONE_WAY) {
+                    armProbe(t);
+                }
+            });
+        });
+    }
+
+    /** Sets or clears a target's gray-link mark, keeping the per-kind counts and telling the node. */
+    private void setLink(DialTarget t, LinkProblem link, String problem) {
+        LinkProblem was = t.link;
+        if (link == null && t.probeTimerId >= 0) {
+            vertx.cancelTimer(t.probeTimerId);
+            t.probeTimerId = -1;
+        }
+        if (was == link) {
+            if (link != null) {
+                t.problem = problem;
+            }
+            return;
+        }
+        if (was != null) {
+            grayCounts.decrementAndGet(was.ordinal());
+            gray.remove(t);
+            if (t.problem != null && t.problem.startsWith(was == LinkProblem.ONE_WAY ? "reachable one way" : "accepts")) {
+                t.problem = null;
+            }
+        }
+        t.link = link;
+        if (link != null) {
+            grayCounts.incrementAndGet(link.ordinal());
+            gray.add(t);
+            t.problem = problem;
+            observer.linkProblem(link);
+            LOG.warning(() -> problem);
+        }
+        host.linksChanged();
+    }
+
+    /** The problems of the gray targets, oldest first, at most {@code max}. */
+    List<String> linkProblems(int max) {
+        List<String> out = new ArrayList<>(Math.min(max, gray.size()));
+        for (DialTarget t : gray) {
+            if (out.size() == max) {
+                break;
+            }
+            out.add(t.problem);
+        }
+        return out;
+    }
+
+    /** Gray targets of this kind now; safe from any thread. */
+    int linkProblemCount(LinkProblem kind) {
+        return grayCounts.get(kind.ordinal());
     }
 
     /** An outbound connection closed before its handshake was accepted. */
     void handshakeFailed(DialTarget t, String problem) {
         if (t.nodeId != null && host.isConnected(t.nodeId)) {
             markConnected(t, t.nodeId); // refused as a duplicate of a connection we already have
+            return;
+        }
+        if (t.link == LinkProblem.NO_HELLO) {
+            retryLater(t, t.problem);
             return;
         }
         retryLater(t, "handshake with " + t.address + " failed: " + problem);
@@ -328,12 +473,18 @@ final class Dialer {
     /** A peer handshaked; every target that leads to it counts as connected. */
     void peerConnected(String nodeId, HostPort listen, DialTarget via) {
         if (via != null) {
+            setLink(via, null, null); // our dial got through and was answered: no gray link
             markConnected(via, nodeId);
         }
         if (listen != null) {
             DialTarget t = targets.get(listen);
             if (t != null && t != via && !t.inFlight() && t.state != DialTarget.State.SELF) {
                 markConnected(t, nodeId);
+                if (via == null && t.lastDialFailure != null && t.link == null) {
+                    // It dialled us; our last dial to where it listens failed. That dial may be old
+                    // (every pod's first dials fail while the others start): look again now.
+                    probe(t, nodeId);
+                }
             }
         }
     }
@@ -347,6 +498,7 @@ final class Dialer {
             if (!nodeId.equals(t.nodeId) || t.state != DialTarget.State.CONNECTED) {
                 continue;
             }
+            setLink(t, null, null); // not connected at all any more: the re-dial tells what works
             if (t.sources.isEmpty() || (saidBye && t.sources.equals(java.util.EnumSet.of(DialTarget.Source.GOSSIP)))) {
                 it.remove(); // DNS stopped listing it while it was connected, or only hearsay knew it and it left
             } else if (saidBye) {
@@ -377,7 +529,7 @@ final class Dialer {
         t.nodeId = nodeId;
         t.state = DialTarget.State.CONNECTED;
         t.failures = 0;
-        t.problem = null;
+        t.problem = t.link == LinkProblem.ONE_WAY ? t.problem : null;
         host.targetsChanged();
     }
 
@@ -392,6 +544,7 @@ final class Dialer {
             return;
         }
         if (t.sources.equals(java.util.EnumSet.of(DialTarget.Source.GOSSIP)) && t.failures >= GOSSIP_FAILURES_TO_FORGET) {
+            setLink(t, null, null);
             targets.remove(t.address); // only hearsay vouched for it, and it keeps failing
             host.targetsChanged();
             return;
@@ -418,6 +571,10 @@ final class Dialer {
     void stop() {
         for (DialTarget t : targets.values()) {
             cancelTimer(t);
+            if (t.probeTimerId >= 0) {
+                vertx.cancelTimer(t.probeTimerId);
+                t.probeTimerId = -1;
+            }
         }
     }
 
@@ -436,7 +593,7 @@ final class Dialer {
         List<TargetStatus> out = new ArrayList<>(targets.size());
         for (DialTarget t : targets.values()) {
             out.add(new TargetStatus(t.address.toString(), sourcesLabel(t), t.state.name().toLowerCase(),
-                    t.nodeId, t.failures, t.problem));
+                    t.nodeId, t.failures, t.problem, t.link == null ? null : t.link.label()));
         }
         return out;
     }
@@ -457,6 +614,9 @@ final class Dialer {
         int n = 0;
         for (DialTarget t : targets.values()) {
             if (t.timerId >= 0) {
+                n++;
+            }
+            if (t.probeTimerId >= 0) {
                 n++;
             }
         }

@@ -32,6 +32,12 @@ import java.util.List;
  * <p>So a liar can at most replace an unprotected, well-connected, young inbound peer, once per
  * ping timeout and once per IP it holds a slot with; the protected peers it can never touch.
  *
+ * <p><b>Penalised peers go first.</b> A peer that arrived from an address with offences on record
+ * ({@link Penalties}) is admitted while there is room; when there is none, any newcomer from a
+ * clean address (not only an isolated one) may take its slot, and an isolated newcomer's eviction
+ * picks it before the others, age and RTT protecting it no longer. It must still have
+ * {@value #MIN_OTHER_PEERS} other peers, and the one-per-ping-timeout spacing holds.
+ *
  * <p>Threading: on the node's event loop.
  */
 final class Eviction {
@@ -64,6 +70,11 @@ final class Eviction {
         boolean admittedByEviction();
 
         String remoteIp();
+
+        /** It came from an address with offences on record ({@link Penalties}): the first to go. */
+        default boolean penalised() {
+            return false;
+        }
     }
 
     /**
@@ -73,7 +84,21 @@ final class Eviction {
      */
     <C extends Candidate> C victimFor(C newcomer, Integer claimedPeers, Collection<C> peers, Collection<C> open,
             long nowNanos) {
-        if (claimedPeers == null || claimedPeers != 0 || nowNanos - lastEvictionNanos < spacingNanos) {
+        if (nowNanos - lastEvictionNanos < spacingNanos) {
+            return null;
+        }
+        C penalised = null;
+        for (C c : peers) {
+            if (c.penalised() && c.state() == ConnectionState.ESTABLISHED && c.direction() == Direction.INBOUND
+                    && c.knownOtherPeers() >= MIN_OTHER_PEERS
+                    && (penalised == null || c.establishedAtNanos() > penalised.establishedAtNanos())) {
+                penalised = c; // the youngest
+            }
+        }
+        if (penalised != null && !newcomer.penalised()) {
+            return penalised;
+        }
+        if (claimedPeers == null || claimedPeers != 0) {
             return null;
         }
         for (C c : open) {

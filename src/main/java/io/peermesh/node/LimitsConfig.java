@@ -8,47 +8,54 @@ import java.util.List;
  * handshake deadline (in NodeConfig), message rates and write buffers.
  *
  * @param maxInbound          inbound connections at once (handshaking or established)
- * @param maxInboundPerIp     inbound connections at once from one remote IP
+ * @param maxInboundPerIp     inbound connections from one remote IP still in their handshake (established
+ *                            ones are bounded by maxInbound and max-peers, so that peers behind one proxy
+ *                            address, e.g. a service-mesh sidecar, are not capped)
  * @param maxPendingHandshakes connections (both directions) waiting for their hello exchange
  * @param messageRate         messages per second one connection may send, sustained
  * @param messageBurst        messages one connection may send in a burst
  * @param maxWriteQueueBytes  bytes queued for a peer that does not read before it is disconnected
- * @param banDuration         how long inbound connections from an IP that broke the protocol are
- *                            refused (0: never)
+ * @param banDuration         how long offences against an address count, and how long an address that
+ *                            reached banOffences is refused (0: never), see {@link Penalties}
+ * @param banOffences         offences from one address, with no valid handshake from it in between,
+ *                            after which it is refused
  */
 public record LimitsConfig(int maxInbound, int maxInboundPerIp, int maxPendingHandshakes, double messageRate,
-        int messageBurst, int maxWriteQueueBytes, java.time.Duration banDuration) {
+        int messageBurst, int maxWriteQueueBytes, java.time.Duration banDuration, int banOffences) {
 
     public static final LimitsConfig DEFAULTS = new LimitsConfig(256, 32, 64, 200, 2000, 1024 * 1024,
-            java.time.Duration.ofSeconds(60));
+            java.time.Duration.ofSeconds(60), 3);
 
     public LimitsConfig(int maxInbound, int maxInboundPerIp, int maxPendingHandshakes, double messageRate,
             int messageBurst, int maxWriteQueueBytes) {
         this(maxInbound, maxInboundPerIp, maxPendingHandshakes, messageRate, messageBurst, maxWriteQueueBytes,
-                DEFAULTS_BAN);
+                DEFAULTS.banDuration, DEFAULTS.banOffences);
     }
-
-    private static final java.time.Duration DEFAULTS_BAN = java.time.Duration.ofSeconds(60);
 
     public LimitsConfig withBanDuration(java.time.Duration ban) {
         return new LimitsConfig(maxInbound, maxInboundPerIp, maxPendingHandshakes, messageRate, messageBurst,
-                maxWriteQueueBytes, ban);
+                maxWriteQueueBytes, ban, banOffences);
+    }
+
+    public LimitsConfig withBanOffences(int offences) {
+        return new LimitsConfig(maxInbound, maxInboundPerIp, maxPendingHandshakes, messageRate, messageBurst,
+                maxWriteQueueBytes, banDuration, offences);
     }
 
     public LimitsConfig withInbound(int total, int perIp) {
-        return new LimitsConfig(total, perIp, maxPendingHandshakes, messageRate, messageBurst, maxWriteQueueBytes, banDuration);
+        return new LimitsConfig(total, perIp, maxPendingHandshakes, messageRate, messageBurst, maxWriteQueueBytes, banDuration, banOffences);
     }
 
     public LimitsConfig withPendingHandshakes(int max) {
-        return new LimitsConfig(maxInbound, maxInboundPerIp, max, messageRate, messageBurst, maxWriteQueueBytes, banDuration);
+        return new LimitsConfig(maxInbound, maxInboundPerIp, max, messageRate, messageBurst, maxWriteQueueBytes, banDuration, banOffences);
     }
 
     public LimitsConfig withMessageRate(double rate, int burst) {
-        return new LimitsConfig(maxInbound, maxInboundPerIp, maxPendingHandshakes, rate, burst, maxWriteQueueBytes, banDuration);
+        return new LimitsConfig(maxInbound, maxInboundPerIp, maxPendingHandshakes, rate, burst, maxWriteQueueBytes, banDuration, banOffences);
     }
 
     public LimitsConfig withWriteQueueBytes(int bytes) {
-        return new LimitsConfig(maxInbound, maxInboundPerIp, maxPendingHandshakes, messageRate, messageBurst, bytes, banDuration);
+        return new LimitsConfig(maxInbound, maxInboundPerIp, maxPendingHandshakes, messageRate, messageBurst, bytes, banDuration, banOffences);
     }
 
     List<String> problems(int maxPeers) {
@@ -67,6 +74,9 @@ public record LimitsConfig(int maxInbound, int maxInboundPerIp, int maxPendingHa
         }
         if (banDuration == null || banDuration.isNegative()) {
             problems.add("p2p.limits.ban-duration must be 0s or more, was " + banDuration);
+        }
+        if (banOffences < 1) {
+            problems.add("p2p.limits.ban-offences must be at least 1, was " + banOffences);
         }
         if (maxWriteQueueBytes < 4096) {
             problems.add("p2p.limits.max-write-queue-bytes must be at least 4096, was " + maxWriteQueueBytes);

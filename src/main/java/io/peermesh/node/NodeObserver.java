@@ -37,6 +37,10 @@ public interface NodeObserver {
     default void discoveryLookup(io.peermesh.discovery.LookupStatus result) {
     }
 
+    /** A dial target became a gray link of this kind. */
+    default void linkProblem(LinkProblem problem) {
+    }
+
     /** {@code count} addr entries were dropped: {@code invalid} or {@code rate_limited}. */
     default void addrEntriesDropped(AddrDrop reason, int count) {
     }

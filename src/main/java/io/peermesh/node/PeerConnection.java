@@ -49,6 +49,7 @@ public final class PeerConnection implements Eviction.Candidate {
     private boolean verification; // dialled only to see who listens at an address: never displaces a peer
     private boolean droppedByPeer; // the peer closed it (no bye) or refused it as a duplicate
     private boolean admittedByEviction; // a full node let it in by dropping another peer (Eviction)
+    private boolean penalised; // arrived from an address with offences on record (Penalties): evicted first
     private int reportedPeers; // entries in the peer's latest answer to our getaddr: its other live peers
     private TokenBucket addrBudget;
     private final io.vertx.core.Promise<Void> closed = io.vertx.core.Promise.promise();
@@ -380,6 +381,8 @@ public final class PeerConnection implements Eviction.Candidate {
     boolean parked() { return parked; }
     @Override public boolean admittedByEviction() { return admittedByEviction; }
     void markAdmittedByEviction() { admittedByEviction = true; }
+    @Override public boolean penalised() { return penalised; }
+    void markPenalised() { penalised = true; }
     void reportedPeers(int count) { reportedPeers = count; }
     @Override public int knownOtherPeers() {
         Integer said = peerHello == null ? null : peerHello.peerCount();

@@ -52,11 +52,13 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     private final Eviction eviction;
     /** Addresses a newcomer claimed that a connected node listens at: the next dial there only verifies. */
     private final java.util.LinkedHashSet<HostPort> verifying = new java.util.LinkedHashSet<>();
-    private final java.util.Map<String, Integer> inboundByIp = new java.util.HashMap<>();
+    /** Inbound connections still in their handshake, with how their address stood when they arrived. */
+    private final java.util.Map<PeerConnection, Penalties.Verdict> inboundHandshaking = new java.util.HashMap<>();
+    private final java.util.Map<String, Integer> handshakingByIp = new java.util.HashMap<>();
     private int inboundOpen;
     private LimitLog limitLog;
     private QuietLog connectionLog; // protocol errors and handshake timeouts, per reason
-    private CoolingOff coolingOff;
+    private Penalties penalties;
     private TlsGate tls; // null: plain TCP
     private final long startedAtMillis;
     private final AddressResolver injectedResolver;
@@ -76,6 +78,8 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     private volatile boolean listening;
     private volatile Readiness readiness = Readiness.STARTING;
     static final long TARGET_REFRESH_SPACING_MILLIS = 100;
+    /** Gray links named in readiness (the rest are in /node/targets and p2p_link_problems). */
+    static final int MAX_LINK_PROBLEMS_SHOWN = 10;
     private long readinessRefreshTimer = -1;
     private long lastTargetRefreshNanos = Long.MIN_VALUE / 2;
     private volatile long readinessRefreshes; // for tests: how often readiness was recomputed ...
@@ -141,7 +145,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         }
         limitLog = new LimitLog(clock);
         connectionLog = new QuietLog(Logger.getLogger(PeerConnection.class.getName()), clock);
-        coolingOff = new CoolingOff(config.limits().banDuration());
+        penalties = new Penalties(config.limits().banDuration(), config.limits().banOffences());
         NetServerOptions serverOptions = new NetServerOptions().setHost(config.host()).setPort(config.port())
                 .setTcpNoDelay(true).setTcpKeepAlive(true);
         server = vertx.createNetServer(tls == null ? serverOptions : tls.configure(serverOptions, config.handshakeTimeout()));
@@ -158,7 +162,8 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
             client = vertx.createNetClient(tls == null ? clientOptions : tls.configure(clientOptions, config.handshakeTimeout()));
             dialer = new Dialer(vertx, client,
                     new Backoff(config.dialBackoffMin(), config.dialBackoffMax(), () -> ThreadLocalRandom.current().nextDouble()),
-                    clock, observer, this, config.maxPeers(), config.maxKnownAddresses(), config.pingTimeout());
+                    clock, observer, this, config.maxPeers(), config.maxKnownAddresses(), config.pingTimeout(),
+                    config.dialBackoffMax()); // a one-way link is re-checked as often as a failing address at most
             exchange = new PeerExchange(vertx, config, clock, observer, table, dialer, nodeId, advertise);
             try {
                 dns = createDnsDiscovery();
@@ -280,18 +285,26 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
             return;
         }
         String ip = socket.remoteAddress() == null ? "?" : socket.remoteAddress().hostAddress();
+        Penalties.Verdict standing = Penalties.Verdict.CLEAR;
         if (direction == Direction.INBOUND) {
-            Limit refused = inboundLimit(ip);
+            standing = penalties.verdict(ip, clock.nanoTime());
+            Limit refused = inboundLimit(ip, standing);
             if (refused != null) {
                 observer.limitHit(refused);
                 limitLog.hit(refused, "refused an inbound connection from " + ip);
                 socket.close();
                 return;
             }
-            inboundOpen++;
-            inboundByIp.merge(ip, 1, Integer::sum);
         }
         PeerConnection c = new PeerConnection(this, socket, direction, target, config.maxFrameBytes());
+        if (direction == Direction.INBOUND) {
+            inboundOpen++;
+            inboundHandshaking.put(c, standing);
+            handshakingByIp.merge(ip, 1, Integer::sum);
+            if (standing != Penalties.Verdict.CLEAR) {
+                c.markPenalised();
+            }
+        }
         if (target != null && verifying.remove(target.address)) {
             c.markVerification();
         }
@@ -302,16 +315,23 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         }
     }
 
-    /** Which limit an inbound connection from {@code ip} would break, or null to accept it. */
-    private Limit inboundLimit(String ip) {
+    /**
+     * Which limit an inbound connection from {@code ip} would break, or null to accept it. The
+     * per-IP cap counts only connections still in their handshake: behind a sidecar or NAT every
+     * peer has one address, and established peers are bounded by max-inbound and max-peers. A
+     * refused address (see {@link Penalties}) gets one connection at a time, on probation: its
+     * hello is admitted only from a node id that was a peer here recently.
+     */
+    private Limit inboundLimit(String ip, Penalties.Verdict standing) {
         LimitsConfig l = config.limits();
-        if (coolingOff.refuses(ip, clock.nanoTime())) {
+        int handshaking = handshakingByIp.getOrDefault(ip, 0);
+        if (standing == Penalties.Verdict.REFUSED && handshaking > 0) {
             return Limit.COOLING_OFF;
         }
         if (inboundOpen >= l.maxInbound()) {
             return Limit.INBOUND_TOTAL;
         }
-        if (inboundByIp.getOrDefault(ip, 0) >= l.maxInboundPerIp()) {
+        if (handshaking >= l.maxInboundPerIp()) {
             return Limit.INBOUND_PER_IP;
         }
         int pending = 0;
@@ -332,11 +352,20 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         }
     }
 
-    /** The peer broke the protocol: refuse its IP for p2p.limits.ban-duration. */
+    /** The peer broke the protocol or flooded: an offence against its address (see {@link Penalties}). */
     private void misbehaved(PeerConnection c) {
         if (c.direction() == Direction.INBOUND) {
-            coolingOff.misbehaved(c.remoteIp(), clock.nanoTime());
+            penalties.offence(c.remoteIp(), clock.nanoTime());
         }
+    }
+
+    /** The inbound connection left its handshake (established, or closed): no longer counted per IP. */
+    private Penalties.Verdict leftHandshake(PeerConnection c) {
+        Penalties.Verdict standing = inboundHandshaking.remove(c);
+        if (standing != null) {
+            handshakingByIp.computeIfPresent(c.remoteIp(), (ip, n) -> n <= 1 ? null : n - 1);
+        }
+        return standing;
     }
 
     @Override
@@ -352,6 +381,9 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     @Override
     public void handshakeTimedOut(PeerConnection c) {
         observer.handshake(HandshakeResult.TIMEOUT);
+        if (c.direction() == Direction.OUTBOUND && c.target() != null && !c.verification() && !c.parked()) {
+            dialer.answeredNoHello(c.target());
+        }
         connectionLog.log(Level.INFO, HandshakeResult.TIMEOUT,
                 () -> "closing " + c.describe() + ": no completed handshake within p2p.handshake-timeout");
     }
@@ -376,6 +408,12 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         }
         if (c.target() != null) {
             dialer.identified(c.target(), peer);
+        }
+        if (inboundHandshaking.get(c) == Penalties.Verdict.REFUSED && !penalties.recentPeer(peer, clock.nanoTime())) {
+            observer.limitHit(Limit.COOLING_OFF);
+            limitLog.hit(Limit.COOLING_OFF, "refused the hello of node " + peer + " from " + c.remoteIp());
+            return Admission.refuse(RejectReason.COOLING_OFF, HandshakeResult.REFUSED, "too many protocol errors from "
+                    + c.remoteIp() + " and no valid handshake from it since; only recent peers are admitted from there");
         }
         PeerConnection existing = table.get(peer);
         if (existing == null) {
@@ -429,6 +467,8 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
 
     @Override
     public void established(PeerConnection c, Admission admission) {
+        leftHandshake(c);
+        penalties.validHandshake(c.direction() == Direction.INBOUND ? c.remoteIp() : null, c.nodeId(), clock.nanoTime());
         HostPort listen = PeerTable.listenOf(c);
         String previous = listen == null ? null : table.nodeIdListeningAt(listen);
         // Only what answered when *we* dialled the address is evidence: an inbound hello can claim any listen.
@@ -453,11 +493,17 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
             admission.replaces().close("duplicate: keeping the connection dialled by the smaller node id");
         }
         if (admission.evicts() != null) {
-            c.markAdmittedByEviction();
             PeerConnection victim = admission.evicts();
-            LOG.info(() -> "at p2p.max-peers: evicting peer " + victim.nodeId() + " to let in node " + c.nodeId()
-                    + ", which has no peer");
-            victim.close("evicted to make room for an isolated node");
+            if (victim.penalised()) {
+                LOG.info(() -> "at p2p.max-peers: evicting peer " + victim.nodeId() + ", which came from an address"
+                        + " with protocol errors on record, to let in node " + c.nodeId());
+                victim.close("evicted: came from an address with protocol errors on record");
+            } else {
+                c.markAdmittedByEviction();
+                LOG.info(() -> "at p2p.max-peers: evicting peer " + victim.nodeId() + " to let in node " + c.nodeId()
+                        + ", which has no peer");
+                victim.close("evicted to make room for an isolated node");
+            }
             // Out of the table now, not when the close completes: the slot is already given away.
             if (table.removeIfRegistered(victim)) {
                 peerGone(victim);
@@ -523,7 +569,7 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     public void closed(PeerConnection c) {
         if (open.remove(c) && c.direction() == Direction.INBOUND) {
             inboundOpen--;
-            inboundByIp.computeIfPresent(c.remoteIp(), (ip, n) -> n <= 1 ? null : n - 1);
+            leftHandshake(c);
         }
         PeerConnection successor = table.get(c.nodeId()) == c ? crossing.successorOf(c) : null;
         if (successor != null) {
@@ -546,6 +592,9 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
      * no re-dial, no announcement).
      */
     private void promote(PeerConnection gone, PeerConnection successor) {
+        leftHandshake(successor);
+        penalties.validHandshake(successor.direction() == Direction.INBOUND ? successor.remoteIp() : null,
+                successor.nodeId(), clock.nanoTime());
         successor.promote();
         table.register(successor);
         observer.handshake(HandshakeResult.OK);
@@ -705,6 +754,14 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         });
     }
 
+    /** A gray link appeared or went: readiness names them whether ready or not. Rare: at once. */
+    @Override
+    public void linksChanged() {
+        if (context != null && !stopping) {
+            refreshReadiness();
+        }
+    }
+
     private void refreshReadinessForTargets() {
         lastTargetRefreshNanos = clock.nanoTime();
         refreshReadiness();
@@ -713,7 +770,8 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
     /** Recomputes readiness now: peers, lifecycle or DNS changed (or targets, once per turn). */
     private void refreshReadiness() {
         readinessRefreshes++;
-        readiness = ReadinessReport.of(listening, stopping, table.size(), config, this::targetsForReadiness, dnsOutcome);
+        readiness = ReadinessReport.of(listening, stopping, table.size(), config, this::targetsForReadiness, dnsOutcome,
+                dialer == null ? List.of() : dialer.linkProblems(MAX_LINK_PROBLEMS_SHOWN));
     }
 
     private List<TargetStatus> targetsForReadiness() {
@@ -735,10 +793,21 @@ public final class PeerNode extends AbstractVerticle implements ConnectionOwner,
         return (dialer == null ? 0 : dialer.pendingTimers()) + (exchange != null && exchange.timerPending() ? 1 : 0)
                 + (dns != null && dns.timerPending() ? 1 : 0) + (readinessRefreshTimer >= 0 ? 1 : 0);
     }
+    /** Dial targets that are gray links of this kind now; safe from any thread. */
+    public int linkProblems(LinkProblem kind) { return dialer == null ? 0 : dialer.linkProblemCount(kind); }
     /** Addresses known for dialling (connected or not). */
     public int knownAddresses() { return dialer == null ? 0 : dialer.size(); }
     /** Addresses in the last successful DNS answer. */
     public int discoveryAddresses() { return dnsOutcome.addresses(); }
+    /** For tests: inbound connections from {@code ip} in their handshake now (asked on the loop). */
+    int handshakingFrom(String ip) {
+        try {
+            return onLoop(() -> handshakingByIp.getOrDefault(ip, 0)).toCompletionStage().toCompletableFuture()
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
     boolean pingTimerActive() { return pingTimer >= 0; }
     boolean expiryTimerActive() { return expiryTimer >= 0; }
     long readinessRefreshes() { return readinessRefreshes; }

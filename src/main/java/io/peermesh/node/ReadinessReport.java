@@ -20,19 +20,19 @@ final class ReadinessReport {
      * of a 100-node mesh's CPU, JFR).
      */
     static Readiness of(boolean listening, boolean stopping, int peers, NodeConfig config,
-            java.util.function.Supplier<List<TargetStatus>> targetList, DnsOutcome dns) {
+            java.util.function.Supplier<List<TargetStatus>> targetList, DnsOutcome dns, List<String> links) {
         int min = config.minPeers();
         LookupResult lookup = dns.last();
         String dnsState = config.discovery().dns() == null ? null
                 : lookup == null ? "pending" : lookup.status().label() + ": " + lookup.detail();
         if (stopping) {
-            return new Readiness(false, peers, min, "node is shutting down", List.of(), dnsState);
+            return new Readiness(false, peers, min, "node is shutting down", List.of(), dnsState, links);
         }
         if (!listening) {
-            return new Readiness(false, peers, min, "peer server is not listening yet", List.of(), dnsState);
+            return new Readiness(false, peers, min, "peer server is not listening yet", List.of(), dnsState, links);
         }
         if (peers >= min) {
-            return new Readiness(true, peers, min, null, List.of(), dnsState);
+            return new Readiness(true, peers, min, null, List.of(), dnsState, links);
         }
         List<TargetStatus> targets = targetList.get();
         List<String> problems = new ArrayList<>();
@@ -40,7 +40,7 @@ final class ReadinessReport {
         for (TargetStatus t : targets) {
             if ("self".equals(t.state())) {
                 self++;
-            } else if (t.problem() != null) {
+            } else if (t.problem() != null && !"connected".equals(t.state())) { // a connected one-way link is in links
                 problems.add(t.problem());
             }
         }
@@ -69,6 +69,6 @@ final class ReadinessReport {
                 && !reason.startsWith("DNS failing")) {
             problems.add(0, "DNS failing: " + lookup.detail());
         }
-        return new Readiness(false, peers, min, reason, List.copyOf(problems), dnsState);
+        return new Readiness(false, peers, min, reason, List.copyOf(problems), dnsState, links);
     }
 }

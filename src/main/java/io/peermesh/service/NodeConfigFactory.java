@@ -63,7 +63,8 @@ final class NodeConfigFactory {
                 .maxPeers(c.maxPeers()).maxKnownAddresses(c.maxKnownAddresses())
                 .limits(new LimitsConfig(c.limits().maxInbound(), c.limits().maxInboundPerIp(),
                         c.limits().maxPendingHandshakes(), c.limits().messageRate(), c.limits().messageBurst(),
-                        c.limits().maxWriteQueueBytes(), c.limits().banDuration()))
+                        c.limits().maxWriteQueueBytes(), c.limits().banDuration(),
+                        c.limits().banOffences()))
                 .discovery(new DiscoveryConfig(c.discovery().dns().map(String::trim).filter(s -> !s.isEmpty()).orElse(null),
                         c.discovery().dnsInterval(), dnsServers, c.discovery().resolvConf(), c.discovery().dnsTimeout(),
                         c.discovery().getaddrInterval(), c.discovery().addrRate(), c.discovery().addrBurst()))

@@ -93,7 +93,10 @@ public interface P2pConfig {
         @WithDefault("256")
         int maxInbound();
 
-        /** Inbound connections at once from one remote IP. */
+        /**
+         * Inbound connections from one remote IP still in their handshake; established peers are bounded
+         * by max-inbound and p2p.max-peers (peers behind one sidecar or NAT address are not capped).
+         */
         @WithDefault("32")
         int maxInboundPerIp();
 
@@ -113,9 +116,16 @@ public interface P2pConfig {
         @WithDefault("1048576")
         int maxWriteQueueBytes();
 
-        /** How long inbound connections from an IP that broke the protocol are refused (0s: never). */
+        /**
+         * How long offences against an address count, and how long an address that reached ban-offences
+         * is refused (0s: never refuse an address).
+         */
         @WithDefault("60s")
         Duration banDuration();
+
+        /** Offences (protocol errors, floods) from one address, with no valid handshake between, before it is refused. */
+        @WithDefault("3")
+        int banOffences();
     }
 
     interface Discovery {

@@ -10,7 +10,9 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 
 /**
  * {@code /q/health/ready}: UP with at least {@code p2p.min-peers} handshaked peers; when DOWN its
- * data says why ({@code reason}) and which addresses fail ({@code problem1..10}).
+ * data says why ({@code reason}) and which addresses fail ({@code problem1..10}); UP or DOWN, it
+ * names gray links ({@code link1..10}: accepts connections but never answers the hello; reachable
+ * one way only).
  */
 @org.eclipse.microprofile.health.Readiness
 @ApplicationScoped
@@ -33,6 +35,9 @@ public class ReadinessCheck implements HealthCheck {
         b.status(r.ready()).withData("peers", r.peers()).withData("minPeers", r.minPeers());
         if (r.dns() != null) {
             b.withData("dns", r.dns());
+        }
+        for (int i = 0; i < r.links().size() && i < MAX_PROBLEMS_SHOWN; i++) {
+            b.withData("link" + (i + 1), r.links().get(i));
         }
         if (!r.ready()) {
             b.withData("reason", r.reason());

@@ -11,7 +11,12 @@ public enum RejectReason {
     /** The listener has p2p.max-peers peers; it lists some of them in the reject. */
     FULL("full"),
     /** The listener is shutting down. */
-    SHUTTING_DOWN("shutting_down");
+    SHUTTING_DOWN("shutting_down"),
+    /**
+     * The dialer's address broke the protocol repeatedly with no valid handshake in between, and the
+     * hello's node id was not a peer of the listener recently (README "Limits").
+     */
+    COOLING_OFF("cooling_off");
 
     private final String label;
 

@@ -27,6 +27,7 @@ final class CountingObserver implements NodeObserver {
     @Override public void peerTimedOut() { inc("timeout"); }
     @Override public void protocolError(ProtocolError reason) { inc(reason); }
     @Override public void limitHit(Limit limit) { inc(limit); }
+    @Override public void linkProblem(LinkProblem problem) { inc(problem); }
     @Override public void discoveryLookup(io.peermesh.discovery.LookupStatus result) { inc("lookup:" + result); }
     @Override public void addrEntriesDropped(AddrDrop reason, int count) {
         counts.computeIfAbsent(reason, k -> new AtomicInteger()).addAndGet(count);

@@ -16,17 +16,17 @@ class EvictionTest {
 
     /** A stand-in connection with exactly the properties the rule reads. */
     private record Peer(String name, ConnectionState state, Direction direction, long establishedAtNanos,
-            double smoothedRttNanos, int knownOtherPeers, boolean admittedByEviction, String remoteIp)
+            double smoothedRttNanos, int knownOtherPeers, boolean admittedByEviction, String remoteIp, boolean penalised)
             implements Eviction.Candidate {
     }
 
     private static Peer inbound(String name, long since, double rttMillis, int otherPeers, String ip) {
         return new Peer(name, ConnectionState.ESTABLISHED, Direction.INBOUND, since * SECOND, rttMillis * 1e6,
-                otherPeers, false, ip);
+                otherPeers, false, ip, false);
     }
 
     private static Peer newcomer(String ip) {
-        return new Peer("newcomer", ConnectionState.HANDSHAKING, Direction.INBOUND, 0, -1, 0, false, ip);
+        return new Peer("newcomer", ConnectionState.HANDSHAKING, Direction.INBOUND, 0, -1, 0, false, ip, false);
     }
 
     /** Two old and two fast peers (protected), and the rest young, slower and well connected. */
@@ -73,8 +73,8 @@ class EvictionTest {
     @Test
     void outboundPeersPeersLetInByEvictionAndPeersWithFewerThanTwoOthersAreNeverEvicted() {
         List<Peer> peers = new ArrayList<>(fullNode().subList(0, 4));
-        peers.add(new Peer("dialled by us", ConnectionState.ESTABLISHED, Direction.OUTBOUND, 12 * SECOND, 9e6, 9, false, "10.0.0.5"));
-        peers.add(new Peer("let in by eviction", ConnectionState.ESTABLISHED, Direction.INBOUND, 13 * SECOND, 9e6, 9, true, "10.0.0.7"));
+        peers.add(new Peer("dialled by us", ConnectionState.ESTABLISHED, Direction.OUTBOUND, 12 * SECOND, 9e6, 9, false, "10.0.0.5", false));
+        peers.add(new Peer("let in by eviction", ConnectionState.ESTABLISHED, Direction.INBOUND, 13 * SECOND, 9e6, 9, true, "10.0.0.7", false));
         peers.add(inbound("one other peer", 14, 9, 1, "10.0.0.6"));
         assertNull(victim(newcomer("10.9.9.9"), 0, peers, 100));
     }
@@ -91,8 +91,31 @@ class EvictionTest {
     @Test
     void anIpThatHoldsAPeerLetInByEvictionCannotCauseAnother() {
         List<Peer> peers = fullNode();
-        peers.add(new Peer("let in by eviction", ConnectionState.ESTABLISHED, Direction.INBOUND, 20 * SECOND, 9e6, 0, true, "10.9.9.9"));
+        peers.add(new Peer("let in by eviction", ConnectionState.ESTABLISHED, Direction.INBOUND, 20 * SECOND, 9e6, 0, true, "10.9.9.9", false));
         assertNull(victim(newcomer("10.9.9.9"), 0, peers, 100), "same IP");
         assertSame(peers.get(4), victim(newcomer("10.9.9.10"), 0, peers, 100), "another IP");
+    }
+
+    private static Peer penalised(Peer p) {
+        return new Peer(p.name(), p.state(), p.direction(), p.establishedAtNanos(), p.smoothedRttNanos(),
+                p.knownOtherPeers(), p.admittedByEviction(), p.remoteIp(), true);
+    }
+
+    @Test
+    void aPeerFromAPenalisedAddressIsTheFirstToGoEvenIfOldOrFastAndForAnyCleanNewcomer() {
+        List<Peer> peers = fullNode();
+        peers.set(0, penalised(peers.get(0))); // the oldest: protected were it not penalised
+        assertSame(peers.get(0), victim(newcomer("10.9.9.9"), 3, peers, 100), "a newcomer with peers of its own");
+        assertSame(peers.get(0), victim(newcomer("10.9.9.9"), 0, peers, 100), "an isolated newcomer too");
+        assertNull(victim(penalised(newcomer("10.9.9.9")), 3, peers, 100), "a penalised newcomer evicts nobody");
+        eviction.evicted(100 * SECOND);
+        assertNull(victim(newcomer("10.9.9.9"), 3, peers, 101), "one eviction per spacing still");
+    }
+
+    @Test
+    void aPenalisedPeerWithoutOtherPeersIsNotEvicted() {
+        List<Peer> peers = fullNode();
+        peers.set(5, penalised(inbound("alone", 14, 9, 1, "10.0.0.6")));
+        assertNull(victim(newcomer("10.9.9.9"), 3, peers, 100), "it would be cut off from the mesh");
     }
 }

@@ -29,6 +29,17 @@ final class FakePeer implements AutoCloseable {
         this(new Socket("127.0.0.1", port), nodeId);
     }
 
+    /**
+     * Dials the node on {@code port} from the loopback address {@code localIp} (e.g. 127.0.0.2: on
+     * Linux all of 127.0.0.0/8 is loopback), so that a test has a source address of its own.
+     */
+    static FakePeer from(String localIp, int port, String nodeId) throws IOException {
+        Socket s = new Socket();
+        s.bind(new java.net.InetSocketAddress(localIp, 0));
+        s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
+        return new FakePeer(s, nodeId);
+    }
+
     private FakePeer(Socket socket, String nodeId) throws IOException {
         this.socket = socket;
         this.nodeId = nodeId;
