@@ -98,8 +98,10 @@ class HostileClientsTest {
         PEERMESH_LOG.addHandler(logCounter);
         // Realistic caps for one node; per IP as high as the total, since every client is 127.0.0.1.
         // Ping timeouts are generous: a loaded 2-core machine must not make a healthy peer time out.
-        // No cooling-off: every attacker here is 127.0.0.1, so the first offence would make every later
-        // attack a refused connection, and each attack's own outcome is what this test shows.
+        // No refusals of an address (ban-duration 0): every attacker here is 127.0.0.1, and once more
+        // than a minute passes without a valid handshake from it, three offences would make every later
+        // attack a refused connection; each attack's own outcome is what this test shows. The penalty
+        // rule itself, on a shared address, is SharedAddressTest's.
         LimitsConfig limits = LimitsConfig.DEFAULTS.withInbound(MAX_INBOUND, MAX_INBOUND).withPendingHandshakes(MAX_INBOUND)
                 .withBanDuration(Duration.ZERO);
         node = nodes.start(TestNodes.fast().limits(limits).handshakeTimeout(HANDSHAKE_TIMEOUT)

@@ -24,7 +24,8 @@ final class TestNodes implements AutoCloseable {
                 .handshakeTimeout(Duration.ofSeconds(2)).connectTimeout(Duration.ofSeconds(2))
                 .dialBackoff(Duration.ofMillis(20), Duration.ofMillis(200))
                 // Every test node shares 127.0.0.1: per-IP and total caps sized for dozens of them.
-                // No cooling-off: tests that send garbage would otherwise lock 127.0.0.1 out for the rest.
+                // No address refusals: tests that send garbage from 127.0.0.1 without handshakes for a minute
+                // would see later ones refused. SharedAddressTest runs the production penalties.
                 .limits(LimitsConfig.DEFAULTS.withInbound(4096, 4096).withPendingHandshakes(4096)
                         .withBanDuration(Duration.ZERO));
     }
