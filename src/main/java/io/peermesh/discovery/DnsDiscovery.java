@@ -1,9 +1,8 @@
 package io.peermesh.discovery;
 
-import io.vertx.core.Vertx;
+import io.peermesh.runtime.Loop;
 import java.time.Duration;
 import java.util.function.Consumer;
-import java.util.function.DoubleSupplier;
 import java.util.logging.Logger;
 
 /**
@@ -21,12 +20,11 @@ public final class DnsDiscovery {
 
     private static final long ALONE_INTERVAL_MILLIS = 1000;
 
-    private final Vertx vertx;
+    private final Loop loop;
     private final AddressResolver resolver;
     private final String name;
     private final int port;
     private final long intervalMillis;
-    private final DoubleSupplier random;
     private final Consumer<LookupResult> sink;
     private final java.util.function.BooleanSupplier alone;
 
@@ -40,14 +38,13 @@ public final class DnsDiscovery {
      * @param alone true while the node has no peer: lookups then repeat every second at most, since
      *              pods started together each see an empty or partial answer at first
      */
-    public DnsDiscovery(Vertx vertx, AddressResolver resolver, String name, int port, Duration interval,
-            DoubleSupplier random, java.util.function.BooleanSupplier alone, Consumer<LookupResult> sink) {
-        this.vertx = vertx;
+    public DnsDiscovery(Loop loop, AddressResolver resolver, String name, int port, Duration interval,
+            java.util.function.BooleanSupplier alone, Consumer<LookupResult> sink) {
+        this.loop = loop;
         this.resolver = resolver;
         this.name = name;
         this.port = port;
         this.intervalMillis = interval.toMillis();
-        this.random = random;
         this.sink = sink;
         this.alone = alone;
     }
@@ -89,8 +86,8 @@ public final class DnsDiscovery {
                 lookupNow();
             } else {
                 long base = alone.getAsBoolean() ? Math.min(intervalMillis, ALONE_INTERVAL_MILLIS) : intervalMillis;
-                long delay = Math.max(50, (long) (base * (0.8 + 0.4 * random.getAsDouble())));
-                timer = vertx.setTimer(delay, id -> {
+                long delay = Math.max(50, (long) (base * (0.8 + 0.4 * loop.random().nextDouble())));
+                timer = loop.schedule(delay, () -> {
                     timer = -1;
                     lookupNow();
                 });
@@ -100,7 +97,7 @@ public final class DnsDiscovery {
 
     private void cancelTimer() {
         if (timer >= 0) {
-            vertx.cancelTimer(timer);
+            loop.cancel(timer);
             timer = -1;
         }
     }

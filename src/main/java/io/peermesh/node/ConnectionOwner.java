@@ -3,7 +3,7 @@ package io.peermesh.node;
 import io.peermesh.wire.Message;
 import io.peermesh.wire.ProtocolViolation;
 
-/** What a {@link PeerConnection} asks of the node that owns it. Called on the node's event loop. */
+/** What a {@link PeerConnection} asks of the node that owns it. Called on the node's loop. */
 interface ConnectionOwner {
 
     /** Decides on the peer's hello (for a dialer: on the listener's answer). */
@@ -26,9 +26,11 @@ interface ConnectionOwner {
 
     NodeObserver observer();
 
-    NodeClock clock();
+    /** The node's time, timers and randomness. */
+    io.peermesh.runtime.Loop loop();
 
-    io.vertx.core.Vertx vertx();
+    /** An inbound connection failed this node's TLS handshake and is being closed: counted, logged (rate limited). */
+    void tlsRefused(PeerConnection connection, String why);
 
     /** A limit closed this connection (counted and logged by the owner). */
     void limitHit(PeerConnection connection, Limit limit);

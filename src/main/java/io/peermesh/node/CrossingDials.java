@@ -41,10 +41,10 @@ final class CrossingDials {
 
     private final String selfId;
     private final long windowNanos;
-    private final NodeClock clock;
+    private final io.peermesh.runtime.Clock clock;
     private final Map<String, PeerConnection> parked = new HashMap<>();
 
-    CrossingDials(String selfId, java.time.Duration window, NodeClock clock) {
+    CrossingDials(String selfId, java.time.Duration window, io.peermesh.runtime.Clock clock) {
         this.selfId = selfId;
         this.windowNanos = window.toNanos();
         this.clock = clock;

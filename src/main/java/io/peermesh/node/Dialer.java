@@ -1,19 +1,15 @@
 package io.peermesh.node;
 
-import io.netty.channel.ConnectTimeoutException;
+import io.peermesh.runtime.Link;
+import io.peermesh.runtime.Loop;
+import io.peermesh.runtime.Transport;
 import io.peermesh.wire.HostPort;
-import io.vertx.core.Vertx;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetSocket;
-import java.net.ConnectException;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Logger;
 
 /**
@@ -47,8 +43,8 @@ final class Dialer {
 
         int peerCount();
 
-        /** A dial succeeded: start the handshake on this socket. */
-        void dialed(NetSocket socket, DialTarget target);
+        /** A dial succeeded: start the handshake on this link. */
+        void dialed(Link link, DialTarget target);
 
         /** Some target's state or problem changed (readiness explains itself from them). */
         void targetsChanged();
@@ -57,10 +53,9 @@ final class Dialer {
         void linksChanged();
     }
 
-    private final Vertx vertx;
-    private final NetClient client;
+    private final Loop loop;
+    private final Transport transport;
     private final Backoff backoff;
-    private final NodeClock clock;
     private final NodeObserver observer;
     private final Host host;
     private final int maxPeers;
@@ -68,18 +63,18 @@ final class Dialer {
     private final long departureGraceNanos;
     private final long probeIntervalMillis;
     private final Map<HostPort, DialTarget> targets = new LinkedHashMap<>();
+    private volatile int knownCount;
     /** Targets with a {@link LinkProblem}, in the order they became one. */
     private final java.util.LinkedHashSet<DialTarget> gray = new java.util.LinkedHashSet<>();
     /** Gray targets per kind, published for the metrics scrape thread. */
     private final java.util.concurrent.atomic.AtomicIntegerArray grayCounts =
             new java.util.concurrent.atomic.AtomicIntegerArray(LinkProblem.values().length);
 
-    Dialer(Vertx vertx, NetClient client, Backoff backoff, NodeClock clock, NodeObserver observer, Host host,
+    Dialer(Loop loop, Transport transport, Backoff backoff, NodeObserver observer, Host host,
             int maxPeers, int maxKnown, java.time.Duration departureGrace, java.time.Duration probeInterval) {
-        this.vertx = vertx;
-        this.client = client;
+        this.loop = loop;
+        this.transport = transport;
         this.backoff = backoff;
-        this.clock = clock;
         this.observer = observer;
         this.host = host;
         this.maxPeers = maxPeers;
@@ -104,6 +99,7 @@ final class Dialer {
                 t.nodeId = nodeIdHint;
             }
             targets.put(address, t);
+            knownCount = targets.size();
             if (yieldsTo(t)) {
                 waitForPeerToDial(t);
             } else {
@@ -112,7 +108,7 @@ final class Dialer {
         } else {
             t.sources.add(source);
             boolean justLeft = t.state == DialTarget.State.DEPARTED
-                    && clock.nanoTime() - t.departedAtNanos < departureGraceNanos;
+                    && loop.nanoTime() - t.departedAtNanos < departureGraceNanos;
             // A node that said bye is still listed by DNS for a while (its pod is terminating);
             // re-dialling it at once would only hit a closing server.
             if (!justLeft && (t.state == DialTarget.State.DEPARTED || t.state == DialTarget.State.IDLE)) {
@@ -141,6 +137,7 @@ final class Dialer {
                     cancelTimer(t);
                     setLink(t, null, null);
                     it.remove();
+                    knownCount = targets.size();
                     changed = true;
                 }
             }
@@ -159,6 +156,7 @@ final class Dialer {
                 cancelTimer(t);
                 setLink(t, null, null);
                 it.remove();
+                knownCount = targets.size();
                 return true;
             }
         }
@@ -188,10 +186,10 @@ final class Dialer {
         if (host.stopping()) {
             return;
         }
-        long delay = YIELD_MILLIS + ThreadLocalRandom.current().nextLong(YIELD_MILLIS / 2);
+        long delay = YIELD_MILLIS + loop.random().nextLong(YIELD_MILLIS / 2);
         t.state = DialTarget.State.WAITING;
-        t.nextAttemptAtMillis = clock.currentTimeMillis() + delay;
-        t.timerId = vertx.setTimer(delay, id -> {
+        t.nextAttemptAtMillis = loop.currentTimeMillis() + delay;
+        t.timerId = loop.schedule(delay, () -> {
             t.timerId = -1;
             dial(t);
         });
@@ -217,6 +215,7 @@ final class Dialer {
      */
     void verify(HostPort address) {
         DialTarget t = targets.computeIfAbsent(address, a -> new DialTarget(a, DialTarget.Source.GOSSIP));
+        knownCount = targets.size();
         if (t.inFlight() || t.state == DialTarget.State.SELF || host.stopping()) {
             return;
         }
@@ -252,11 +251,11 @@ final class Dialer {
     }
 
     private void connect(DialTarget t) {
-        client.connect(t.address.port(), t.address.host()).onComplete(ar -> {
-            if (ar.succeeded()) {
-                onConnected(t, ar.result());
+        transport.connect(t.address, outcome -> {
+            if (outcome instanceof Transport.Connected c) {
+                onConnected(t, c.link());
             } else {
-                onDialFailed(t, ar.cause());
+                onDialFailed(t, (Transport.Failed) outcome);
             }
         });
     }
@@ -272,13 +271,13 @@ final class Dialer {
         if (idle.isEmpty()) {
             return;
         }
-        int start = ThreadLocalRandom.current().nextInt(idle.size());
+        int start = loop.random().nextInt(idle.size());
         for (int i = 0; i < idle.size() && hasRoom(); i++) {
             dial(idle.get((start + i) % idle.size()));
         }
     }
 
-    private void onConnected(DialTarget t, NetSocket socket) {
+    private void onConnected(DialTarget t, Link socket) {
         observer.dialed(DialResult.OK);
         t.lastDialFailure = null;
         if (host.stopping() || !targets.containsKey(t.address)) {
@@ -289,31 +288,17 @@ final class Dialer {
         host.dialed(socket, t);
     }
 
-    private void onDialFailed(DialTarget t, Throwable cause) {
-        DialResult result;
-        String problem;
-        String tls = TlsGate.failure(cause);
-        if (tls != null) {
-            result = DialResult.ERROR;
-            problem = "TLS handshake with " + t.address + " failed: " + tls;
+    private void onDialFailed(DialTarget t, Transport.Failed failure) {
+        DialResult result = resultOf(failure);
+        if (failure.tls()) {
             observer.protocolError(io.peermesh.wire.ProtocolError.TLS_HANDSHAKE_FAILED);
-        } else if (cause instanceof ConnectTimeoutException) {
-            result = DialResult.TIMEOUT;
-            problem = "dial to " + t.address + " timed out (p2p.connect-timeout)";
-        } else if (cause instanceof ConnectException && String.valueOf(cause.getMessage()).contains("refused")) {
-            result = DialResult.REFUSED;
-            problem = "dial to " + t.address + " refused: nothing listens there";
-        } else if (cause instanceof UnknownHostException) {
-            result = DialResult.ERROR;
-            problem = "dial to " + t.address + " failed: unknown host";
-        } else {
-            result = DialResult.ERROR;
-            problem = "dial to " + t.address + " failed: " + cause.getMessage();
         }
+        String problem = failure.problem();
+        boolean tls = failure.tls();
         observer.dialed(result);
         t.lastDialFailure = result;
         String connected = host.connectedNodeAt(t.address);
-        if (connected != null && tls == null) {
+        if (connected != null && !tls) {
             // The node there reached us (it is connected, by its own dial) while ours failed.
             markConnected(t, connected);
             markOneWay(t, connected);
@@ -336,26 +321,24 @@ final class Dialer {
 
     /** A plain TCP connect to a connected peer's address; a failure marks the link one-way. */
     private void probe(DialTarget t, String nodeId) {
-        client.connect(t.address.port(), t.address.host()).onComplete(ar -> {
-            if (ar.succeeded()) {
-                ar.result().close();
+        transport.connect(t.address, outcome -> {
+            if (outcome instanceof Transport.Connected c) {
+                c.link().close();
                 t.lastDialFailure = null;
             } else if (!host.stopping() && targets.get(t.address) == t && t.state == DialTarget.State.CONNECTED
-                    && t.link == null && TlsGate.failure(ar.cause()) == null) {
-                t.lastDialFailure = resultOf(ar.cause());
+                    && t.link == null && !((Transport.Failed) outcome).tls()) {
+                t.lastDialFailure = resultOf((Transport.Failed) outcome);
                 markOneWay(t, nodeId);
             }
         });
     }
 
-    private static DialResult resultOf(Throwable cause) {
-        if (cause instanceof ConnectTimeoutException) {
-            return DialResult.TIMEOUT;
-        }
-        if (cause instanceof ConnectException && String.valueOf(cause.getMessage()).contains("refused")) {
-            return DialResult.REFUSED;
-        }
-        return DialResult.ERROR;
+    private static DialResult resultOf(Transport.Failed failure) {
+        return switch (failure.kind()) {
+            case REFUSED -> DialResult.REFUSED;
+            case TIMEOUT -> DialResult.TIMEOUT;
+            case ERROR -> DialResult.ERROR;
+        };
     }
 
     private void markOneWay(DialTarget t, String nodeId) {
@@ -374,14 +357,14 @@ final class Dialer {
         if (t.probeTimerId >= 0 || host.stopping()) {
             return;
         }
-        t.probeTimerId = vertx.setTimer(probeIntervalMillis, id -> {
+        t.probeTimerId = loop.schedule(probeIntervalMillis, () -> {
             t.probeTimerId = -1;
             if (t.link != LinkProblem.ONE_WAY || host.stopping() || !targets.containsKey(t.address)) {
                 return;
             }
-            client.connect(t.address.port(), t.address.host()).onComplete(ar -> {
-                if (ar.succeeded()) {
-                    ar.result().close();
+            transport.connect(t.address, outcome -> {
+                if (outcome instanceof Transport.Connected c) {
+                    c.link().close();
                     t.lastDialFailure = null;
                     if (t.link == LinkProblem.ONE_WAY) {
                         LOG.info(() -> "link to " + t.address + " works both ways again");
@@ -398,7 +381,7 @@ final class Dialer {
     private void setLink(DialTarget t, LinkProblem link, String problem) {
         LinkProblem was = t.link;
         if (link == null && t.probeTimerId >= 0) {
-            vertx.cancelTimer(t.probeTimerId);
+            loop.cancel(t.probeTimerId);
             t.probeTimerId = -1;
         }
         if (was == link) {
@@ -501,9 +484,10 @@ final class Dialer {
             setLink(t, null, null); // not connected at all any more: the re-dial tells what works
             if (t.sources.isEmpty() || (saidBye && t.sources.equals(java.util.EnumSet.of(DialTarget.Source.GOSSIP)))) {
                 it.remove(); // DNS stopped listing it while it was connected, or only hearsay knew it and it left
+                knownCount = targets.size();
             } else if (saidBye) {
                 t.state = DialTarget.State.DEPARTED;
-                t.departedAtNanos = clock.nanoTime();
+                t.departedAtNanos = loop.nanoTime();
                 t.problem = "node " + nodeId + " at " + t.address + " left (said bye)";
             } else {
                 t.failures = 0;
@@ -546,14 +530,15 @@ final class Dialer {
         if (t.sources.equals(java.util.EnumSet.of(DialTarget.Source.GOSSIP)) && t.failures >= GOSSIP_FAILURES_TO_FORGET) {
             setLink(t, null, null);
             targets.remove(t.address); // only hearsay vouched for it, and it keeps failing
+            knownCount = targets.size();
             host.targetsChanged();
             return;
         }
         long delay = backoff.delayMillis(t.failures);
         t.failures = Math.min(t.failures + 1, 30);
         t.state = DialTarget.State.BACKOFF;
-        t.nextAttemptAtMillis = clock.currentTimeMillis() + delay;
-        t.timerId = vertx.setTimer(delay, id -> {
+        t.nextAttemptAtMillis = loop.currentTimeMillis() + delay;
+        t.timerId = loop.schedule(delay, () -> {
             t.timerId = -1;
             dial(t);
         });
@@ -562,7 +547,7 @@ final class Dialer {
 
     private void cancelTimer(DialTarget t) {
         if (t.timerId >= 0) {
-            vertx.cancelTimer(t.timerId);
+            loop.cancel(t.timerId);
             t.timerId = -1;
         }
     }
@@ -572,7 +557,7 @@ final class Dialer {
         for (DialTarget t : targets.values()) {
             cancelTimer(t);
             if (t.probeTimerId >= 0) {
-                vertx.cancelTimer(t.probeTimerId);
+                loop.cancel(t.probeTimerId);
                 t.probeTimerId = -1;
             }
         }
@@ -606,8 +591,9 @@ final class Dialer {
         return b.length() == 0 ? "none" : b.toString();
     }
 
+    /** Addresses known, connected or not; a published count, safe from any thread (the metrics scrape). */
     int size() {
-        return targets.size();
+        return knownCount;
     }
 
     int pendingTimers() {

@@ -12,7 +12,7 @@ final class LimitLog {
 
     private final QuietLog lines;
 
-    LimitLog(NodeClock clock) {
+    LimitLog(io.peermesh.runtime.Clock clock) {
         this.lines = new QuietLog(Logger.getLogger(LimitLog.class.getName()), clock);
     }
 

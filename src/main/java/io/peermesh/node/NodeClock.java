@@ -4,11 +4,7 @@ package io.peermesh.node;
  * The node's only source of time. Timeouts and round trips read {@link #nanoTime()}; timestamps
  * shown to users read {@link #currentTimeMillis()}. Tests inject a clock they move by hand.
  */
-public interface NodeClock {
-
-    long nanoTime();
-
-    long currentTimeMillis();
+public interface NodeClock extends io.peermesh.runtime.Clock {
 
     NodeClock SYSTEM = new NodeClock() {
         @Override

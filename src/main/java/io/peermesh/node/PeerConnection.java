@@ -7,9 +7,10 @@ import io.peermesh.wire.MsgType;
 import io.peermesh.wire.ProtocolError;
 import io.peermesh.wire.ProtocolViolation;
 import io.peermesh.wire.RejectReason;
+import io.peermesh.runtime.Link;
+import io.peermesh.runtime.LinkFailure;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.NetSocket;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -18,22 +19,22 @@ import java.util.logging.Logger;
  * It frames and decodes input, runs the hello exchange, answers pings and matches pongs itself,
  * and hands every node-level decision to its {@link ConnectionOwner}.
  *
- * <p>Threading: every method runs on the owning node's event loop (Vert.x delivers socket events
- * on the context that created or accepted the socket, which is the node verticle's).
+ * <p>Threading: every method runs on the owning node's loop (the {@link Link} calls its handler
+ * there: Vert.x on the node verticle's context, the simulator on its single thread).
  */
-public final class PeerConnection implements Eviction.Candidate {
+public final class PeerConnection implements Eviction.Candidate, Link.Handler {
 
     private static final Logger LOG = Logger.getLogger(PeerConnection.class.getName());
 
     private final ConnectionOwner owner;
-    private final NetSocket socket;
+    private final Link socket;
     private final Direction direction;
     private final String remoteAddress;
     private final String remoteIp;
     private final TokenBucket messageBudget;
     private final DialTarget target; // the bootstrap/discovery entry this dial was for; null when inbound
     private final LineFramer framer;
-    private final PingTracker pings = new PingTracker();
+    private final PingTracker pings;
     private final long openedAtNanos;
 
     private ConnectionState state = ConnectionState.HANDSHAKING;
@@ -54,43 +55,58 @@ public final class PeerConnection implements Eviction.Candidate {
     private TokenBucket addrBudget;
     private final io.vertx.core.Promise<Void> closed = io.vertx.core.Promise.promise();
 
-    PeerConnection(ConnectionOwner owner, NetSocket socket, Direction direction, DialTarget target, int maxFrameBytes) {
+    PeerConnection(ConnectionOwner owner, Link socket, Direction direction, DialTarget target, int maxFrameBytes) {
         this.owner = owner;
         this.socket = socket;
         this.direction = direction;
         this.target = target;
-        this.remoteAddress = String.valueOf(socket.remoteAddress());
-        this.remoteIp = socket.remoteAddress() == null ? "?" : socket.remoteAddress().hostAddress();
+        this.remoteAddress = socket.remoteAddress();
+        this.remoteIp = socket.remoteIp();
+        this.pings = new PingTracker(owner.loop().random());
         LimitsConfig limits = owner.limits();
-        this.messageBudget = new TokenBucket(limits.messageRate(), limits.messageBurst(), owner.clock().nanoTime());
+        this.messageBudget = new TokenBucket(limits.messageRate(), limits.messageBurst(), owner.loop().nanoTime());
         this.framer = new LineFramer(maxFrameBytes);
-        this.openedAtNanos = owner.clock().nanoTime();
+        this.openedAtNanos = owner.loop().nanoTime();
     }
 
     /** Wires the socket's handlers, arms the handshake deadline and, as the dialer, sends hello. */
     void open(long handshakeTimeoutMillis) {
-        socket.setWriteQueueMaxSize(owner.limits().maxWriteQueueBytes());
-        socket.handler(this::onData);
-        socket.closeHandler(v -> onSocketClosed());
-        // An I/O error (e.g. connection reset) is followed by a close; the close handler does the work.
-        socket.exceptionHandler(e -> {
-            // TLS 1.3: a dialer finishes its handshake before the peer checks its certificate, and
-            // learns of a refusal (an alert) only now. Keep it as the reason the dial failed.
-            String tls = direction == Direction.OUTBOUND && state == ConnectionState.HANDSHAKING && closeReason == null
-                    ? TlsGate.failure(e) : null;
-            if (tls != null) {
-                closeReason = "TLS: " + tls;
-                owner.observer().protocolError(ProtocolError.TLS_HANDSHAKE_FAILED);
-            }
-            LOG.log(Level.FINE, () -> "connection " + remoteAddress + ": " + e);
-        });
-        handshakeTimer = owner.vertx().setTimer(handshakeTimeoutMillis, id -> onHandshakeDeadline());
+        socket.open(this, owner.limits().maxWriteQueueBytes());
+        handshakeTimer = owner.loop().schedule(handshakeTimeoutMillis, this::onHandshakeDeadline);
         if (direction == Direction.OUTBOUND) {
             send(owner.ownHello());
         }
     }
 
-    private void onData(Buffer chunk) {
+    @Override
+    public void onFailure(LinkFailure failure) {
+        switch (failure.kind()) {
+            case TLS_OUTBOUND -> {
+                // TLS 1.3: a dialer finishes its handshake before the peer checks its certificate, and
+                // learns of a refusal (an alert) only now. Keep it as the reason the dial failed.
+                if (direction == Direction.OUTBOUND && state == ConnectionState.HANDSHAKING && closeReason == null) {
+                    closeReason = "TLS: " + failure.detail();
+                    owner.observer().protocolError(ProtocolError.TLS_HANDSHAKE_FAILED);
+                }
+            }
+            case TLS_INBOUND -> {
+                if (state == ConnectionState.HANDSHAKING) { // not closed for another reason first
+                    owner.tlsRefused(this, failure.detail());
+                    close("TLS handshake failed: " + failure.detail());
+                }
+            }
+            // An I/O error (e.g. connection reset) is followed by a close; onClosed does the work.
+            case IO -> LOG.log(Level.FINE, () -> "connection " + remoteAddress + ": " + failure.detail());
+        }
+    }
+
+    @Override
+    public void onClosed() {
+        onSocketClosed();
+    }
+
+    @Override
+    public void onData(Buffer chunk) {
         if (state == ConnectionState.CLOSED) {
             return;
         }
@@ -108,7 +124,7 @@ public final class PeerConnection implements Eviction.Candidate {
             heldWhileParked.add(line.copy());
             return true;
         }
-        if (messageBudget.take(1, owner.clock().nanoTime()) == 0) {
+        if (messageBudget.take(1, owner.loop().nanoTime()) == 0) {
             owner.limitHit(this, Limit.MESSAGE_RATE);
             close("limit " + Limit.MESSAGE_RATE.label());
             return false;
@@ -200,8 +216,8 @@ public final class PeerConnection implements Eviction.Candidate {
 
     private void markEstablished() {
         state = ConnectionState.ESTABLISHED;
-        establishedAtMillis = owner.clock().currentTimeMillis();
-        establishedAtNanos = owner.clock().nanoTime();
+        establishedAtMillis = owner.loop().currentTimeMillis();
+        establishedAtNanos = owner.loop().nanoTime();
         cancelHandshakeTimer();
     }
 
@@ -209,8 +225,8 @@ public final class PeerConnection implements Eviction.Candidate {
         switch (message.type()) {
             case PING -> send(new Message.Pong(((Message.Ping) message).nonce()));
             case PONG -> {
-                long rtt = pings.answer(((Message.Pong) message).nonce(), owner.clock().nanoTime(),
-                        owner.clock().currentTimeMillis());
+                long rtt = pings.answer(((Message.Pong) message).nonce(), owner.loop().nanoTime(),
+                        owner.loop().currentTimeMillis());
                 if (rtt >= 0) {
                     owner.observer().pingRoundTrip(rtt);
                 }
@@ -281,12 +297,10 @@ public final class PeerConnection implements Eviction.Candidate {
             return;
         }
         Buffer line = MessageCodec.encode(message);
-        Future<Void> written = socket.write(line);
+        boolean fits = socket.write(line);
         owner.observer().sent(message.type(), line.length());
-        // writeQueueFull() is also true for a channel that is already closed, e.g. by a reset the
-        // peer sent (it crashed, or is simply gone): the write then fails at once, and the close
-        // handler that follows does the work. Only a live socket with a full queue is a slow reader.
-        if (socket.writeQueueFull() && !written.failed()) {
+        // Only a live link with a full queue is a slow reader (see Link#write).
+        if (!fits) {
             // The peer does not read what we send: drop it before it costs unbounded memory.
             owner.limitHit(this, Limit.WRITE_QUEUE);
             close("limit " + Limit.WRITE_QUEUE.label());
@@ -324,7 +338,7 @@ public final class PeerConnection implements Eviction.Candidate {
 
     private void cancelHandshakeTimer() {
         if (handshakeTimer >= 0) {
-            owner.vertx().cancelTimer(handshakeTimer);
+            owner.loop().cancel(handshakeTimer);
             handshakeTimer = -1;
         }
     }

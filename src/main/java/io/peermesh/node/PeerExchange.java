@@ -3,12 +3,10 @@ package io.peermesh.node;
 import io.peermesh.wire.HostPort;
 import io.peermesh.wire.Message;
 import io.peermesh.wire.MessageCodec;
-import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Peer exchange: how nodes that met through one seed find all the others.
@@ -33,9 +31,8 @@ final class PeerExchange {
     /** A node with at most this many peers asks every new one for addresses (see {@link #established}). */
     static final int ASK_WHILE_PEERS_AT_MOST = 3;
 
-    private final Vertx vertx;
+    private final io.peermesh.runtime.Loop loop;
     private final NodeConfig config;
-    private final NodeClock clock;
     private final NodeObserver observer;
     private final PeerTable table;
     private final Dialer dialer;
@@ -46,11 +43,10 @@ final class PeerExchange {
     private final java.util.ArrayDeque<Message.AddrEntry> refused = new java.util.ArrayDeque<>();
     private long timer = -1;
 
-    PeerExchange(Vertx vertx, NodeConfig config, NodeClock clock, NodeObserver observer, PeerTable table,
+    PeerExchange(io.peermesh.runtime.Loop loop, NodeConfig config, NodeObserver observer, PeerTable table,
             Dialer dialer, String selfId, HostPort self) {
-        this.vertx = vertx;
+        this.loop = loop;
         this.config = config;
-        this.clock = clock;
         this.observer = observer;
         this.table = table;
         this.dialer = dialer;
@@ -64,7 +60,7 @@ final class PeerExchange {
 
     void stop() {
         if (timer >= 0) {
-            vertx.cancelTimer(timer);
+            loop.cancel(timer);
             timer = -1;
         }
     }
@@ -75,12 +71,12 @@ final class PeerExchange {
 
     private void scheduleGetaddr() {
         long base = config.discovery().getaddrInterval().toMillis();
-        long delay = Math.max(10, (long) (base * (0.5 + ThreadLocalRandom.current().nextDouble())));
-        timer = vertx.setTimer(delay, id -> {
+        long delay = Math.max(10, (long) (base * (0.5 + loop.random().nextDouble())));
+        timer = loop.schedule(delay, () -> {
             timer = -1;
             List<PeerConnection> peers = table.connections();
             if (!peers.isEmpty()) {
-                ask(peers.get(ThreadLocalRandom.current().nextInt(peers.size())));
+                ask(peers.get(loop.random().nextInt(peers.size())));
             }
             scheduleGetaddr();
         });
@@ -125,7 +121,7 @@ final class PeerExchange {
 
     /** Answers a getaddr with live peers' listening addresses, in lines under max-frame-bytes. */
     void answer(PeerConnection asker) {
-        long now = clock.nanoTime();
+        long now = loop.nanoTime();
         long fresh = config.pingTimeout().toNanos();
         int budget = config.maxFrameBytes() - 64;
         List<Message.AddrEntry> chunk = new ArrayList<>();
@@ -159,7 +155,7 @@ final class PeerExchange {
             observer.addrEntriesDropped(AddrDrop.INVALID, addr.invalidEntries());
         }
         List<Message.AddrEntry> entries = addr.peers();
-        int allowed = from.takeExpectedAddr() ? entries.size() : from.addrBudget().take(entries.size(), clock.nanoTime());
+        int allowed = from.takeExpectedAddr() ? entries.size() : from.addrBudget().take(entries.size(), loop.nanoTime());
         if (allowed < entries.size()) {
             observer.addrEntriesDropped(AddrDrop.RATE_LIMITED, entries.size() - allowed);
         }
@@ -200,7 +196,7 @@ final class PeerExchange {
     List<Message.AddrEntry> sample(int max) {
         List<Message.AddrEntry> out = new ArrayList<>(refused);
         List<PeerConnection> peers = table.connections();
-        int start = peers.isEmpty() ? 0 : ThreadLocalRandom.current().nextInt(peers.size());
+        int start = peers.isEmpty() ? 0 : loop.random().nextInt(peers.size());
         for (int i = 0; i < peers.size() && out.size() < max; i++) {
             PeerConnection c = peers.get((start + i) % peers.size());
             if (c.peerHello().listen() != null) {

@@ -1,6 +1,5 @@
 package io.peermesh.node;
 
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Pings in flight to one peer, and the round trips measured from their pongs.
@@ -18,22 +17,28 @@ final class PingTracker {
     // Weight of a new sample in the smoothed RTT, as TCP's SRTT (RFC 6298: alpha = 1/8).
     private static final double SMOOTHING = 0.125;
 
+    private final java.util.random.RandomGenerator random;
     private final String[] nonces = new String[MAX_IN_FLIGHT];
     private final long[] sentAt = new long[MAX_IN_FLIGHT];
     private int head;
     private int size;
+
 
     private long lastRttNanos = -1;
     private double smoothedRttNanos = -1;
     private long lastPongMillis = -1;
     private long lastPongNanos = Long.MIN_VALUE / 2;
 
+    PingTracker(java.util.random.RandomGenerator random) {
+        this.random = random;
+    }
+
     /** Registers a ping about to be sent; returns its nonce, or null when too many are in flight. */
     String start(long nowNanos) {
         if (size == MAX_IN_FLIGHT) {
             return null;
         }
-        String nonce = Long.toHexString(ThreadLocalRandom.current().nextLong());
+        String nonce = Long.toHexString(random.nextLong());
         int slot = (head + size) % MAX_IN_FLIGHT;
         nonces[slot] = nonce;
         sentAt[slot] = nowNanos;

@@ -20,10 +20,10 @@ final class QuietLog {
     static final long QUIET_MILLIS = 10_000;
 
     private final Logger log;
-    private final NodeClock clock;
+    private final io.peermesh.runtime.Clock clock;
     private final Map<Object, long[]> state = new HashMap<>(); // key -> {last logged at, not logged since}
 
-    QuietLog(Logger log, NodeClock clock) {
+    QuietLog(Logger log, io.peermesh.runtime.Clock clock) {
         this.log = log;
         this.clock = clock;
     }

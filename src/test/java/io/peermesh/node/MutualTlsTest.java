@@ -70,12 +70,12 @@ class MutualTlsTest {
 
     @BeforeEach
     void captureTlsLog() {
-        Logger.getLogger(TlsGate.class.getName()).addHandler(capture);
+        Logger.getLogger(PeerConnection.class.getName()).addHandler(capture);
     }
 
     @AfterEach
     void closeAll() {
-        Logger.getLogger(TlsGate.class.getName()).removeHandler(capture);
+        Logger.getLogger(PeerConnection.class.getName()).removeHandler(capture);
         nodes.close();
     }
 

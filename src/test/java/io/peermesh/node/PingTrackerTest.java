@@ -15,7 +15,7 @@ class PingTrackerTest {
     private static final long MS = 1_000_000L; // nanoseconds per millisecond
     private static final long TIMEOUT = 6_000 * MS;
 
-    private final PingTracker tracker = new PingTracker();
+    private final PingTracker tracker = new PingTracker(new java.util.SplittableRandom(1));
 
     @Test
     void startReturnsDistinctNonces() {

@@ -1,15 +1,14 @@
-package io.peermesh.node;
+package io.peermesh.vertx;
 
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
-import io.peermesh.wire.ProtocolError;
+import io.peermesh.node.PeerTls;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServerOptions;
-import io.vertx.core.net.NetSocket;
 import java.nio.channels.ClosedChannelException;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
@@ -21,8 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLException;
@@ -33,19 +30,18 @@ import javax.net.ssl.X509TrustManager;
 import javax.security.auth.x500.X500Principal;
 
 /**
- * Mutual TLS on the peer port ({@link PeerTls}): sets up the server and client options, puts every
- * inbound connection under TLS before a byte of it is read, and accounts for handshakes that fail.
+ * Mutual TLS on the peer port ({@link PeerTls}), the Vert.x side: server and client options, the
+ * switch of each inbound connection to TLS before a byte of it is read ({@link VertxLink}), and the
+ * classification of TLS failures. Counting and logging a refused handshake is the core's
+ * ({@code MeshNode#tlsRefused}).
  *
  * <p>Inbound: the server holds the TLS settings (client certificate required, the mesh CA as the
- * only trust) and each accepted connection is switched to TLS at once, before the node reads from
- * it ({@link #secureInbound}). Vert.x's {@code ssl=true} would do the handshake before handing
- * the socket over, and report a failure without the remote address; this way the connection is
- * ours from the start, so a failure names the remote address, and the inbound caps and
- * {@code p2p.handshake-timeout} cover the TLS handshake too. A failed handshake (plain text, no
- * certificate, a certificate from another CA, or the peer distrusting ours) is counted as
- * {@code p2p_protocol_errors_total{reason="tls_handshake_failed"}} plus a refused handshake, logged
- * in one line (at most one per {@value QuietLog#QUIET_MILLIS} ms, like the limits), and closed:
- * no hello is ever read from it.
+ * only trust) and each accepted connection is switched to TLS at once. Vert.x's {@code ssl=true}
+ * would do the handshake before handing the socket over, and report a failure without the remote
+ * address; this way the connection is the node's from the start, so a failure names the remote
+ * address, and the inbound caps and {@code p2p.handshake-timeout} cover the TLS handshake too. A
+ * failed handshake (plain text, no certificate, a certificate from another CA, or the peer
+ * distrusting ours) is a {@code TLS_INBOUND} link failure: no hello is ever read from it.
  *
  * <p>Outbound: the client is TLS from the connect; a handshake failure fails the dial, and
  * {@link #failure} turns it into the reason readiness shows ("TLS handshake with ... failed:
@@ -54,11 +50,8 @@ import javax.security.auth.x500.X500Principal;
  * <p>Host names are not verified: peers are dialled by pod IP, and the identity checked is "holds a
  * certificate issued by the mesh CA".
  */
-final class TlsGate {
+public final class TlsGate {
 
-    private static final Logger LOG = Logger.getLogger(TlsGate.class.getName());
-    /** What the log line says, whatever the detail. */
-    static final String REFUSED = "TLS handshake failed (plain-text or untrusted peer)";
     /** TLS alerts a peer sends when it does not accept the certificate it was shown. */
     private static final Set<String> CERTIFICATE_ALERTS = Set.of("bad_certificate", "certificate_unknown",
             "unknown_ca", "certificate_required", "certificate_expired", "certificate_revoked",
@@ -66,9 +59,7 @@ final class TlsGate {
     private static final String[] KEY_TYPES = {"EC", "RSA", "RSASSA-PSS", "EdDSA", "Ed25519", "Ed448", "DSA"};
 
     private final PeerTls tls;
-    private final NodeObserver observer;
     private final PeerTls.Info info;
-    private final QuietLog refusals;
 
     /**
      * Loads the certificate, key and CA once to check them and describe them, and initialises the
@@ -77,10 +68,8 @@ final class TlsGate {
      *
      * @throws IllegalStateException when the certificate, key or CA cannot be used, saying why
      */
-    TlsGate(PeerTls tls, Vertx vertx, NodeClock clock, NodeObserver observer) {
+    public TlsGate(PeerTls tls, Vertx vertx) {
         this.tls = tls;
-        this.observer = observer;
-        this.refusals = new QuietLog(LOG, clock);
         KeyManagerFactory keys;
         TrustManagerFactory trust;
         try {
@@ -124,37 +113,7 @@ final class TlsGate {
         return options;
     }
 
-    /**
-     * Switches a just-accepted connection to TLS. Called on the event loop right after the
-     * connection's handlers were set and before anything was read: the TLS handler is in place
-     * when this returns, so every byte the connection reads went through the handshake.
-     */
-    void secureInbound(PeerConnection c, NetSocket socket) {
-        socket.upgradeToSsl().onFailure(e -> {
-            if (c.state() != ConnectionState.HANDSHAKING) {
-                return; // closed for another reason first (handshake timeout, node stopping)
-            }
-            refused(c, failure(e));
-        });
-        if (!socket.isSsl()) {
-            // Never read plain text from a TLS node: fail closed should Vert.x add TLS later than now.
-            refused(c, "TLS could not be set up before reading");
-        }
-    }
-
-    private void refused(PeerConnection c, String why) {
-        observer.protocolError(ProtocolError.TLS_HANDSHAKE_FAILED);
-        observer.handshake(HandshakeResult.REFUSED);
-        log("refused inbound connection from " + c.remoteAddress() + ": " + REFUSED + ": " + why);
-        c.close("TLS handshake failed: " + why);
-    }
-
-    /** One line per {@value QuietLog#QUIET_MILLIS} ms at most, the next saying how many were not logged. */
-    private void log(String line) {
-        refusals.log(Level.WARNING, ProtocolError.TLS_HANDSHAKE_FAILED, () -> line);
-    }
-
-    PeerTls.Info info() {
+    public PeerTls.Info info() {
         return info;
     }
 
@@ -162,7 +121,7 @@ final class TlsGate {
      * Why a TLS handshake failed, in a few words for logs and readiness; null when {@code e} is not
      * a TLS failure. Never includes what the peer sent.
      */
-    static String failure(Throwable e) {
+    public static String failure(Throwable e) {
         for (Throwable t = e; t != null; t = next(t)) {
             if (t instanceof NotSslRecordException) {
                 return "not TLS (a plain-text peer)";

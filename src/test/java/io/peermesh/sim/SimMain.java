@@ -1,0 +1,102 @@
+package io.peermesh.sim;
+
+import io.peermesh.node.PeerView;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Runs a simulated cluster from the command line and reports what it shows and how fast it ran:
+ * <pre>
+ *   ./mvnw -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.peermesh.sim.SimMain \
+ *       -Dexec.args="--nodes 1000 --seconds 60 --max-peers 64 --seed 1"
+ * </pre>
+ * (README "Simulation" gives the shorter {@code bash src/test/sim/simulate.sh}). Output: virtual
+ * seconds per wall second, events per second, how many peers and known addresses nodes have, how
+ * long until every node was ready, and the trace hash that a replay of the seed must print again.
+ */
+public final class SimMain {
+
+    public static void main(String[] args) {
+        int nodes = intArg(args, "--nodes", 100);
+        int seconds = intArg(args, "--seconds", 60);
+        int maxPeers = intArg(args, "--max-peers", 64);
+        long seed = intArg(args, "--seed", 1);
+        int spreadMillis = intArg(args, "--spread-ms", 1000);
+        Logger.getLogger("io.peermesh").setLevel(Level.SEVERE); // a 10,000-node run would log millions of lines
+        Report r = run(nodes, seconds, maxPeers, seed, Duration.ofMillis(spreadMillis));
+        System.out.println(r);
+    }
+
+    public record Report(int nodes, int maxPeers, long seed, int virtualSeconds, double wallSeconds, long events,
+            double readyAllAtSeconds, int minPeers, double meanPeers, int maxPeersSeen, int minKnown, double meanKnown,
+            long pairsNeverKnown, long traceHash) {
+        @Override
+        public String toString() {
+            return String.format("nodes %d, max-peers %d, seed %d: %d virtual s in %.1f wall s (%.1f virtual s per wall s),"
+                    + " %d events (%.0f per wall s)%n  every node ready at %s; peers per node min %d / mean %.1f / max %d;"
+                    + " addresses known per node min %d / mean %.1f; ordered pairs where neither knows the other's address: %d%n"
+                    + "  trace %016x (replay: --seed %d)",
+                    nodes, maxPeers, seed, virtualSeconds, wallSeconds, virtualSeconds / wallSeconds, events,
+                    events / wallSeconds, readyAllAtSeconds < 0 ? "never" : String.format("%.1f s", readyAllAtSeconds),
+                    minPeers, meanPeers, maxPeersSeen, minKnown, meanKnown, pairsNeverKnown, traceHash, seed);
+        }
+    }
+
+    public static Report run(int n, int seconds, int maxPeers, long seed, Duration spread) {
+        long wall = System.nanoTime();
+        SimCluster c = new SimCluster(seed);
+        c.startAll(n, spread, b -> b.maxPeers(maxPeers).maxKnownAddresses(Math.max(1000, n + 10)));
+        double readyAt = -1;
+        for (int s = 1; s <= seconds; s++) {
+            c.sim().runFor(Duration.ofSeconds(1));
+            if (readyAt < 0 && c.running().size() == n && c.allReady()) {
+                readyAt = s;
+            }
+        }
+        double wallSeconds = (System.nanoTime() - wall) / 1e9;
+        int[] peers = c.nodes().stream().mapToInt(SimNode::peerCount).toArray();
+        int[] known = c.nodes().stream().mapToInt(x -> x.node().knownAddresses()).toArray();
+        // Who could ever find whom: a node knows an address if it is one of its dial targets.
+        long never = 0;
+        if (n <= 2000) {
+            Set<String> knowsAny = new HashSet<>();
+            for (SimNode x : c.nodes()) {
+                for (var t : x.node().targetsNow()) {
+                    knowsAny.add(x.ip() + ">" + t.address());
+                }
+                for (PeerView p : x.peers()) {
+                    knowsAny.add(x.ip() + ">" + p.listenAddress());
+                }
+            }
+            for (SimNode a : c.nodes()) {
+                for (SimNode b : c.nodes()) {
+                    if (a != b && !knowsAny.contains(a.ip() + ">" + b.address()) && !knowsAny.contains(b.ip() + ">" + a.address())) {
+                        never++;
+                    }
+                }
+            }
+        } else {
+            never = -1;
+        }
+        return new Report(n, maxPeers, seed, seconds, wallSeconds, c.sim().eventsExecuted(), readyAt,
+                Arrays.stream(peers).min().orElse(0), Arrays.stream(peers).average().orElse(0),
+                Arrays.stream(peers).max().orElse(0), Arrays.stream(known).min().orElse(0),
+                Arrays.stream(known).average().orElse(0), never, c.sim().traceHash());
+    }
+
+    private static int intArg(String[] args, String name, int dflt) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals(name)) {
+                return Integer.parseInt(args[i + 1]);
+            }
+        }
+        return dflt;
+    }
+
+    private SimMain() {
+    }
+}
