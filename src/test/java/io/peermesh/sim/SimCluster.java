@@ -85,8 +85,16 @@ public final class SimCluster {
         return nodes.stream().filter(SimNode::running).toList();
     }
 
-    /** Every running, unpaused node holds a registered connection to every other one. */
+    /**
+     * Every node was started, and every one still running holds a registered connection to every
+     * other running one.
+     */
     public boolean fullMesh() {
+        for (SimNode n : nodes) {
+            if (n.node() == null) {
+                return false; // not started yet
+            }
+        }
         List<SimNode> up = running();
         for (SimNode n : up) {
             if (n.node() == null || n.peerCount() != up.size() - 1) {

@@ -21,12 +21,17 @@ public final class SimLoop implements Loop, NodeClock {
     private final String name;
     private final SplittableRandom random;
     private final Map<Long, Runnable> live = new HashMap<>(); // id -> cancellation marker
+    private static final boolean DEBUG = Boolean.getBoolean("sim.debugTimers");
+    private final Map<Long, String> origins = new HashMap<>(); // with -Dsim.debugTimers: who set each timer
     private long nextId = 1;
     private boolean paused;
     private boolean crashed;
     private final List<Runnable> held = new ArrayList<>();
 
-    SimLoop(Simulation sim, String name, SplittableRandom random) {
+    private final int id;
+
+    SimLoop(Simulation sim, String name, SplittableRandom random, int id) {
+        this.id = id;
         this.sim = sim;
         this.name = name;
         this.random = random;
@@ -42,9 +47,22 @@ public final class SimLoop implements Loop, NodeClock {
         return Simulation.EPOCH_MILLIS + sim.nowMillis();
     }
 
+    private void origin(long id) {
+        if (DEBUG) {
+            origins.put(id, StackWalker.getInstance().walk(f -> f.skip(2).limit(3).map(Object::toString)
+                    .reduce((a, b) -> a + " < " + b).orElse("?")));
+        }
+    }
+
+    /** With -Dsim.debugTimers: where the live timers were set. */
+    public java.util.List<String> liveTimerOrigins() {
+        return live.keySet().stream().map(id -> origins.getOrDefault(id, "?")).toList();
+    }
+
     @Override
     public long schedule(long delayMillis, Runnable task) {
         long id = nextId++;
+        origin(id);
         Runnable marker = task;
         live.put(id, marker);
         sim.at(sim.nowNanos() + Math.max(1, delayMillis) * 1_000_000L, this, () -> {
@@ -59,6 +77,7 @@ public final class SimLoop implements Loop, NodeClock {
     @Override
     public long periodic(long intervalMillis, Runnable task) {
         long id = nextId++;
+        origin(id);
         Runnable marker = task;
         live.put(id, marker);
         schedulePeriodic(id, marker, Math.max(1, intervalMillis), task);
@@ -132,6 +151,10 @@ public final class SimLoop implements Loop, NodeClock {
         crashed = true;
         held.clear();
         live.clear();
+    }
+
+    int id() {
+        return id;
     }
 
     String name() {

@@ -155,7 +155,7 @@ class SimPropertiesTest {
         }
         c.sim().runFor(Duration.ofSeconds(5));
         for (SimNode x : c.nodes()) {
-            assertEquals(0, x.loop().liveTimers(), x + " left timers; " + hint(c, "stop"));
+            assertEquals(0, x.loop().liveTimers(), x + " left timers " + x.loop().liveTimerOrigins() + "; " + hint(c, "stop"));
             assertEquals(0, x.node().openConnections(), x + " left connections; " + hint(c, "stop"));
             assertEquals(0, c.network().linksOf(x.loop()), x + " left links; " + hint(c, "stop"));
             assertEquals(0, x.node().pendingDialTimers(), hint(c, "stop"));

@@ -32,6 +32,21 @@ public final class Simulation {
     private long executed;
     private long trace = 0xcbf29ce484222325L; // FNV-1a offset basis
     private SimLoop current;
+    private Chooser chooser;
+
+    /**
+     * Picks which of several events due at the same instant runs first. Without one, the order
+     * they were queued in decides; with one, a test can explore every interleaving
+     * ({@code CrossingDialsSimTest}).
+     */
+    public interface Chooser {
+        /** Index of the event to run among {@code count} (at least 2) due at {@code atNanos}. */
+        int choose(int count, long atNanos);
+    }
+
+    public void chooser(Chooser c) {
+        chooser = c;
+    }
     private final List<SimLoop> loops = new ArrayList<>();
 
     public Simulation(long seed) {
@@ -62,7 +77,7 @@ public final class Simulation {
     }
 
     SimLoop newLoop(String name) {
-        SimLoop loop = new SimLoop(this, name, random.split());
+        SimLoop loop = new SimLoop(this, name, random.split(), loops.size() + 1);
         loops.add(loop);
         return loop;
     }
@@ -130,6 +145,30 @@ public final class Simulation {
 
     private void step() {
         Event e = queue.poll();
+        if (chooser != null && e.owner != null && !queue.isEmpty() && queue.peek().atNanos == e.atNanos) {
+            // Several nodes have work due at this instant: which node goes first is the choice. The
+            // network's own events (routing a segment) touch no node and go first; one node's events
+            // keep their order (a loop runs its tasks in order).
+            List<Event> tied = new ArrayList<>();
+            tied.add(e);
+            while (!queue.isEmpty() && queue.peek().atNanos == e.atNanos) {
+                tied.add(queue.poll());
+            }
+            Event network = tied.stream().filter(t -> t.owner == null).findFirst().orElse(null);
+            if (network != null) {
+                e = network;
+            } else {
+                List<Event> firstOfEach = new ArrayList<>();
+                for (Event t : tied) {
+                    if (firstOfEach.stream().noneMatch(f -> f.owner == t.owner)) {
+                        firstOfEach.add(t);
+                    }
+                }
+                e = firstOfEach.size() == 1 ? firstOfEach.get(0) : firstOfEach.get(chooser.choose(firstOfEach.size(), e.atNanos));
+            }
+            tied.remove(e);
+            queue.addAll(tied); // they keep their sequence numbers: the relative order of the rest holds
+        }
         now = e.atNanos;
         if (e.owner != null && e.owner.paused()) {
             e.owner.hold(e.task); // a stopped process runs nothing: its work waits for SIGCONT
@@ -140,6 +179,7 @@ public final class Simulation {
         }
         current = e.owner;
         executed++;
+        record(e.atNanos ^ (e.owner == null ? 0 : e.owner.id() * 0x9e3779b97f4a7c15L)); // who ran, when: the order shows
         try {
             e.task.run();
         } finally {
