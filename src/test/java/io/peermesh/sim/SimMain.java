@@ -49,7 +49,10 @@ public final class SimMain {
     public static Report run(int n, int seconds, int maxPeers, long seed, Duration spread) {
         long wall = System.nanoTime();
         SimCluster c = new SimCluster(seed);
-        c.startAll(n, spread, b -> b.maxPeers(maxPeers).maxKnownAddresses(Math.max(1000, n + 10)));
+        // Caps sized for the run: a full mesh of 1,000 needs 999 inbound slots, more than the default 256.
+        int inbound = Math.max(io.peermesh.node.LimitsConfig.DEFAULTS.maxInbound(), maxPeers + 10);
+        c.startAll(n, spread, b -> b.maxPeers(maxPeers).maxKnownAddresses(Math.max(1000, n + 10))
+                .limits(io.peermesh.node.LimitsConfig.DEFAULTS.withInbound(inbound, 32).withPendingHandshakes(Math.max(64, maxPeers))));
         double readyAt = -1;
         for (int s = 1; s <= seconds; s++) {
             c.sim().runFor(Duration.ofSeconds(1));

@@ -39,6 +39,97 @@ public final class SimNetwork {
     private double jitterMeanNanos = 50_000;
     private double lossRate;
     private long connectTimeoutMillis = 3000;
+    /** Non-null while deliveries wait for a test to pick their order (see {@link Controlled}). */
+    private Controlled controlled;
+
+    /**
+     * Deliveries (a connect reaching the listener, an accept, a connect completing, a segment, a
+     * close) held for a test to order by hand: the model checker's view of the network. Time stands
+     * still meanwhile. One channel per connect attempt and per direction of a connection; a channel
+     * delivers in order.
+     */
+    public static final class Controlled {
+        private final java.util.LinkedHashMap<Object, java.util.ArrayDeque<Object[]>> channels = new java.util.LinkedHashMap<>();
+
+        /**
+         * {@code peer}: the other host of the connection (deliveries from different peers commute);
+         * {@code decisive}: an event the handshake rules decide on, the others are delivered in one
+         * fixed order.
+         */
+        void add(Object channel, SimLoop owner, String peer, Runnable action, boolean decisive) {
+            channels.computeIfAbsent(channel, k -> new java.util.ArrayDeque<>()).add(new Object[] {owner, action, decisive, peer});
+        }
+
+        /**
+         * The next delivery: to the node with the lowest id that has any (deliveries to different
+         * nodes commute, so their order need not be explored), and among that node's, the one
+         * {@code chooser} picks. Null when nothing is pending.
+         */
+        Object[] pick(Simulation.Chooser chooser, long now) {
+            SimLoop target = null;
+            for (java.util.ArrayDeque<Object[]> q : channels.values()) {
+                SimLoop o = (SimLoop) q.peek()[0];
+                if (target == null || o.id() < target.id()) {
+                    target = o;
+                }
+            }
+            if (target == null) {
+                return null;
+            }
+            // Among the target's deliveries, those of one peer (the lowest address): what a node
+            // decides about one peer (crossing dials, admission, the peer table entry) depends on
+            // that peer's connections only, so orders across peers need no exploring.
+            String peer = null;
+            for (java.util.ArrayDeque<Object[]> q : channels.values()) {
+                if (q.peek()[0] == target && (peer == null || ((String) q.peek()[3]).compareTo(peer) < 0)) {
+                    peer = (String) q.peek()[3];
+                }
+            }
+            List<Object> heads = new ArrayList<>();
+            for (var e : channels.entrySet()) {
+                Object[] head = e.getValue().peek();
+                if (head[0] == target && head[3].equals(peer)) {
+                    if (!(Boolean) head[2]) {
+                        heads.clear(); // background traffic first, in one order: no choice to explore
+                        heads.add(e.getKey());
+                        break;
+                    }
+                    heads.add(e.getKey());
+                }
+            }
+            Object channel = heads.size() == 1 ? heads.get(0) : heads.get(chooser.choose(heads.size(), now));
+            java.util.ArrayDeque<Object[]> q = channels.get(channel);
+            Object[] item = q.poll();
+            if (q.isEmpty()) {
+                channels.remove(channel);
+            }
+            return item;
+        }
+    }
+
+    /** Holds deliveries for the caller to order ({@link #deliverNext}); null returns to timed delivery. */
+    public void control(Controlled c) {
+        controlled = c;
+    }
+
+    /** Delivers the next held item as {@code chooser} orders it; false when none was pending. */
+    public boolean deliverNext(Simulation.Chooser chooser) {
+        Object[] item = controlled.pick(chooser, sim.nowNanos());
+        if (item == null) {
+            return false;
+        }
+        sim.at(sim.nowNanos(), (SimLoop) item[0], (Runnable) item[1]);
+        return true;
+    }
+
+    /** Runs {@code action} on {@code owner} after {@code delayNanos}, or holds it on {@code channel} when controlled. */
+    private void post(Object channel, SimLoop owner, String peer, long delayNanos, Runnable action) {
+        if (controlled != null) {
+            controlled.add(channel, owner, peer, action, true);
+        } else {
+            sim.at(sim.nowNanos() + delayNanos, owner, action);
+        }
+    }
 
     public SimNetwork(Simulation sim) {
         this.sim = sim;
@@ -122,10 +213,10 @@ public final class SimNetwork {
                     new Transport.Failed(Transport.Failed.Kind.TIMEOUT, "dial to " + to + " timed out (p2p.connect-timeout)", false)));
             return;
         }
-        sim.at(sim.nowNanos() + baseLatencyNanos, null, () -> {
+        Runnable synArrives = () -> {
             Consumer<Link> listener = listeners.get(toIp + ":" + to.port());
             if (listener == null) { // a reset comes back
-                sim.at(sim.nowNanos() + baseLatencyNanos, fromLoop, () -> done.accept(new Transport.Failed(
+                post(new Object(), fromLoop, toIp, baseLatencyNanos, () -> done.accept(new Transport.Failed(
                         Transport.Failed.Kind.REFUSED, "dial to " + to + " refused: nothing listens there", false)));
                 return;
             }
@@ -140,7 +231,7 @@ public final class SimNetwork {
             live.add(dialer);
             live.add(acceptor);
             sim.record(port);
-            sim.at(sim.nowNanos(), toLoop, () -> {
+            post(new Object(), toLoop, fromIp, 0, () -> {
                 Consumer<Link> l = listeners.get(toIp + ":" + to.port());
                 if (l == null) {
                     acceptor.crash(); // the server closed meanwhile: the dialer sees a reset
@@ -148,8 +239,13 @@ public final class SimNetwork {
                     l.accept(acceptor);
                 }
             });
-            sim.at(sim.nowNanos() + baseLatencyNanos, fromLoop, () -> done.accept(new Transport.Connected(dialer)));
-        });
+            post(new Object(), fromLoop, toIp, baseLatencyNanos, () -> done.accept(new Transport.Connected(dialer)));
+        };
+        if (controlled != null) {
+            controlled.add(new Object(), hostLoops.get(toIp), fromIp, synArrives, true);
+        } else {
+            sim.at(sim.nowNanos() + baseLatencyNanos, null, synArrives);
+        }
         sim.record(rtt);
     }
 
@@ -166,16 +262,29 @@ public final class SimNetwork {
     }
 
     void send(SimLink from, Buffer data) {
-        deliver(from, () -> from.peer.arrive(data));
+        deliver(from, () -> from.peer.arrive(data), decisive(data));
+    }
+
+    /**
+     * Whether a segment carries a decision of the handshake rules (hello, reject, bye); pings,
+     * pongs and address gossip do not, and the model checker does not explore their order.
+     */
+    private static boolean decisive(Buffer data) {
+        String line = data.toString(java.nio.charset.StandardCharsets.UTF_8);
+        return line.contains("\"hello\"") || line.contains("\"reject\"") || line.contains("\"bye\"");
     }
 
     void sendClose(SimLink from) {
-        deliver(from, from.peer::closeArrives);
+        deliver(from, from.peer::closeArrives, true);
     }
 
     /** Schedules a segment of {@code from}'s direction, in order, held while a partition blocks it. */
-    private void deliver(SimLink from, Runnable arrival) {
+    private void deliver(SimLink from, Runnable arrival, boolean decisive) {
         SimLink to = from.peer;
+        if (controlled != null) {
+            controlled.add(from, to.owner(), ipOf(from.localAddress()), arrival, decisive);
+            return;
+        }
         long due = Math.max(sim.nowNanos() + oneWayNanos(), from.lastDueNanos);
         from.lastDueNanos = due;
         String fromIp = ipOf(from.localAddress());
