@@ -49,13 +49,9 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
     private final Eviction eviction;
     /** Addresses a newcomer claimed that a connected node listens at: the next dial there only verifies. */
     private final java.util.LinkedHashSet<HostPort> verifying = new java.util.LinkedHashSet<>();
-    /** Inbound connections still in their handshake, with how their address stood when they arrived. */
-    private final java.util.Map<PeerConnection, Penalties.Verdict> inboundHandshaking = new java.util.LinkedHashMap<>();
-    private final java.util.Map<String, Integer> handshakingByIp = new java.util.HashMap<>();
-    private int inboundOpen;
     private LimitLog limitLog;
+    private Gatekeeper gate;
     private QuietLog connectionLog; // protocol errors and handshake timeouts, per reason
-    private Penalties penalties;
     private final PeerTls.Info tlsInfo; // null: plain TCP
     private final long startedAtMillis;
     private final AddressResolver resolver;
@@ -119,7 +115,7 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
     public void start(Consumer<Throwable> done) {
         limitLog = new LimitLog(loop);
         connectionLog = new QuietLog(Logger.getLogger(PeerConnection.class.getName()), loop);
-        penalties = new Penalties(config.limits().banDuration(), config.limits().banOffences());
+        gate = new Gatekeeper(config.limits(), loop, observer, limitLog, this::pendingHandshakes);
         transport.listen(config.host(), config.port(), link -> accept(link, Direction.INBOUND, null), result -> {
             if (result.failure() != null) {
                 done.accept(result.failure());
@@ -222,26 +218,14 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
             socket.close();
             return;
         }
-        String ip = socket.remoteIp();
-        Penalties.Verdict standing = Penalties.Verdict.CLEAR;
-        if (direction == Direction.INBOUND) {
-            standing = penalties.verdict(ip, loop.nanoTime());
-            Limit refused = inboundLimit(ip, standing);
-            if (refused != null) {
-                observer.limitHit(refused);
-                limitLog.hit(refused, "refused an inbound connection from " + ip);
-                socket.close();
-                return;
-            }
+        Penalties.Verdict standing = direction == Direction.INBOUND ? gate.screen(socket.remoteIp()) : Penalties.Verdict.CLEAR;
+        if (standing == null) {
+            socket.close();
+            return;
         }
         PeerConnection c = new PeerConnection(this, socket, direction, target, config.maxFrameBytes());
         if (direction == Direction.INBOUND) {
-            inboundOpen++;
-            inboundHandshaking.put(c, standing);
-            handshakingByIp.merge(ip, 1, Integer::sum);
-            if (standing != Penalties.Verdict.CLEAR) {
-                c.markPenalised();
-            }
+            gate.entered(c, standing);
         }
         if (target != null && verifying.remove(target.address)) {
             c.markVerification();
@@ -250,32 +234,14 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
         c.open(config.handshakeTimeout().toMillis()); // an inbound TLS link is secured there, before anything is read
     }
 
-    /**
-     * Which limit an inbound connection from {@code ip} would break, or null to accept it. The
-     * per-IP cap counts only connections still in their handshake: behind a sidecar or NAT every
-     * peer has one address, and established peers are bounded by max-inbound and max-peers. A
-     * refused address (see {@link Penalties}) gets one connection at a time, on probation: its
-     * hello is admitted only from a node id that was a peer here recently.
-     */
-    private Limit inboundLimit(String ip, Penalties.Verdict standing) {
-        LimitsConfig l = config.limits();
-        int handshaking = handshakingByIp.getOrDefault(ip, 0);
-        if (standing == Penalties.Verdict.REFUSED && handshaking > 0) {
-            return Limit.COOLING_OFF;
-        }
-        if (inboundOpen >= l.maxInbound()) {
-            return Limit.INBOUND_TOTAL;
-        }
-        if (handshaking >= l.maxInboundPerIp()) {
-            return Limit.INBOUND_PER_IP;
-        }
+    private int pendingHandshakes() {
         int pending = 0;
         for (PeerConnection c : open) {
             if (c.state() == ConnectionState.HANDSHAKING) {
                 pending++;
             }
         }
-        return pending >= l.maxPendingHandshakes() ? Limit.PENDING_HANDSHAKES : null;
+        return pending;
     }
 
     @Override
@@ -283,30 +249,14 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
         observer.limitHit(limit);
         limitLog.hit(limit, "closed " + c.describe());
         if (limit == Limit.MESSAGE_RATE) {
-            misbehaved(c);
+            gate.offence(c);
         }
-    }
-
-    /** The peer broke the protocol or flooded: an offence against its address (see {@link Penalties}). */
-    private void misbehaved(PeerConnection c) {
-        if (c.direction() == Direction.INBOUND) {
-            penalties.offence(c.remoteIp(), loop.nanoTime());
-        }
-    }
-
-    /** The inbound connection left its handshake (established, or closed): no longer counted per IP. */
-    private Penalties.Verdict leftHandshake(PeerConnection c) {
-        Penalties.Verdict standing = inboundHandshaking.remove(c);
-        if (standing != null) {
-            handshakingByIp.computeIfPresent(c.remoteIp(), (ip, n) -> n <= 1 ? null : n - 1);
-        }
-        return standing;
     }
 
     @Override
     public void violated(PeerConnection c, ProtocolViolation v) {
         observer.protocolError(v.error());
-        misbehaved(c);
+        gate.offence(c);
         // One line, no stack trace: bad input is expected, and the node keeps serving everyone else.
         // Rate limited per reason: an attacker opening thousands of bad connections gets a few lines.
         connectionLog.log(Level.WARNING, v.error(),
@@ -355,11 +305,9 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
         if (c.target() != null) {
             dialer.identified(c.target(), peer);
         }
-        if (inboundHandshaking.get(c) == Penalties.Verdict.REFUSED && !penalties.recentPeer(peer, loop.nanoTime())) {
-            observer.limitHit(Limit.COOLING_OFF);
-            limitLog.hit(Limit.COOLING_OFF, "refused the hello of node " + peer + " from " + c.remoteIp());
-            return Admission.refuse(RejectReason.COOLING_OFF, HandshakeResult.REFUSED, "too many protocol errors from "
-                    + c.remoteIp() + " and no valid handshake from it since; only recent peers are admitted from there");
+        Admission onProbation = gate.probation(c, peer);
+        if (onProbation != null) {
+            return onProbation;
         }
         PeerConnection existing = table.get(peer);
         if (existing == null) {
@@ -413,8 +361,7 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
 
     @Override
     public void established(PeerConnection c, Admission admission) {
-        leftHandshake(c);
-        penalties.validHandshake(c.direction() == Direction.INBOUND ? c.remoteIp() : null, c.nodeId(), loop.nanoTime());
+        gate.validHandshake(c);
         HostPort listen = PeerTable.listenOf(c);
         String previous = listen == null ? null : table.nodeIdListeningAt(listen);
         // Only what answered when *we* dialled the address is evidence: an inbound hello can claim any listen.
@@ -514,8 +461,7 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
     @Override
     public void closed(PeerConnection c) {
         if (open.remove(c) && c.direction() == Direction.INBOUND) {
-            inboundOpen--;
-            leftHandshake(c);
+            gate.closed(c);
         }
         PeerConnection successor = table.get(c.nodeId()) == c ? crossing.successorOf(c) : null;
         if (successor != null) {
@@ -538,9 +484,7 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
      * no re-dial, no announcement).
      */
     private void promote(PeerConnection gone, PeerConnection successor) {
-        leftHandshake(successor);
-        penalties.validHandshake(successor.direction() == Direction.INBOUND ? successor.remoteIp() : null,
-                successor.nodeId(), loop.nanoTime());
+        gate.validHandshake(successor);
         successor.promote();
         table.register(successor);
         observer.handshake(HandshakeResult.OK);
@@ -745,7 +689,7 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
     /** Addresses in the last successful DNS answer. */
     public int discoveryAddresses() { return dnsOutcome.addresses(); }
     /** For tests: inbound connections from {@code ip} in their handshake now. */
-    int handshakingFrom(String ip) { return handshakingByIp.getOrDefault(ip, 0); }
+    int handshakingFrom(String ip) { return gate.handshakingFrom(ip); }
     public boolean pingTimerActive() { return pingTimer >= 0; }
     public boolean expiryTimerActive() { return expiryTimer >= 0; }
     long readinessRefreshes() { return readinessRefreshes; }

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class QuietLogs implements BeforeAllCallback, AfterAllCallback {
 
-    private static final Logger PEERMESH = Logger.getLogger("io.peermesh");
+    private static final Logger PEERMESH = Logger.getLogger("io.peermesh"); // held: JUL keeps loggers weakly
     private Level before;
 
     @Override
