@@ -51,6 +51,11 @@ public final class MicrometerNodeObserver implements NodeObserver, AutoCloseable
     private final Map<AddrDrop, Counter> addrDropped = new EnumMap<>(AddrDrop.class);
     private final Map<Limit, Counter> limits = new EnumMap<>(Limit.class);
     private final Map<io.peermesh.node.LinkProblem, Counter> linkProblems = new EnumMap<>(io.peermesh.node.LinkProblem.class);
+    private final Counter suspicionsConfirmed;
+    private final Counter suspicionsRefuted;
+    private final Map<io.peermesh.wire.MetadataDrop, Counter> metadataDropped = new EnumMap<>(io.peermesh.wire.MetadataDrop.class);
+    private final Map<io.peermesh.node.BroadcastOutcome, Counter> broadcasts = new EnumMap<>(io.peermesh.node.BroadcastOutcome.class);
+    private final Map<io.peermesh.broadcast.BroadcastDrop, Counter> broadcastDrops = new EnumMap<>(io.peermesh.broadcast.BroadcastDrop.class);
     private final Counter bytesReceived;
     private final Counter bytesSent;
     private final Counter peerTimeouts;
@@ -94,6 +99,23 @@ public final class MicrometerNodeObserver implements NodeObserver, AutoCloseable
                     .description("Dial targets that became gray links: no_hello (accepts TCP, never answers the"
                             + " hello), one_way (dials us, our dials to it fail)").register(registry)));
         }
+        suspicionsConfirmed = keep(Counter.builder("p2p.member.suspicions").tag("outcome", "confirmed")
+                .description("Suspected members, by how the suspicion ended: declared dead, or back alive").register(registry));
+        suspicionsRefuted = keep(Counter.builder("p2p.member.suspicions").tag("outcome", "refuted")
+                .description("Suspected members, by how the suspicion ended: declared dead, or back alive").register(registry));
+        for (io.peermesh.wire.MetadataDrop r : io.peermesh.wire.MetadataDrop.values()) {
+            metadataDropped.put(r, keep(Counter.builder("p2p.metadata.dropped").tag("reason", r.label())
+                    .description("Metadata received from peers and dropped, not stored").register(registry)));
+        }
+        for (io.peermesh.node.BroadcastOutcome o : io.peermesh.node.BroadcastOutcome.values()) {
+            broadcasts.put(o, keep(Counter.builder("p2p.broadcasts").tag("outcome", o.label())
+                    .description("Broadcasts published by this node's API, and delivered here (own ones included)")
+                    .register(registry)));
+        }
+        for (io.peermesh.broadcast.BroadcastDrop d : io.peermesh.broadcast.BroadcastDrop.values()) {
+            broadcastDrops.put(d, keep(Counter.builder("p2p.broadcasts.dropped").tag("reason", d.label())
+                    .description("Broadcasts from peers not delivered nor relayed, by reason").register(registry)));
+        }
         bytesReceived = keep(Counter.builder("p2p.bytes.received").description("Bytes of decoded lines received")
                 .register(registry));
         bytesSent = keep(Counter.builder("p2p.bytes.sent").description("Bytes of lines written").register(registry));
@@ -116,6 +138,10 @@ public final class MicrometerNodeObserver implements NodeObserver, AutoCloseable
         for (io.peermesh.node.LinkProblem p : io.peermesh.node.LinkProblem.values()) {
             keep(Gauge.builder("p2p.link.problems.current", node, n -> n.linkProblems(p)).tag("problem", p.label())
                     .description("Dial targets that are gray links now").register(registry));
+        }
+        for (io.peermesh.members.MemberState st : io.peermesh.members.MemberState.values()) {
+            keep(Gauge.builder("p2p.members", node, n -> n.memberCount(st)).tag("state", st.label())
+                    .description("Known members by state, this node included").register(registry));
         }
         keep(Gauge.builder("p2p.ready", node, n -> n.readiness().ready() ? 1 : 0)
                 .description("1 when the node has at least p2p.min-peers peers").register(registry));
@@ -177,6 +203,26 @@ public final class MicrometerNodeObserver implements NodeObserver, AutoCloseable
     @Override
     public void linkProblem(io.peermesh.node.LinkProblem problem) {
         linkProblems.get(problem).increment();
+    }
+
+    @Override
+    public void suspicionEnded(boolean confirmed) {
+        (confirmed ? suspicionsConfirmed : suspicionsRefuted).increment();
+    }
+
+    @Override
+    public void broadcast(io.peermesh.node.BroadcastOutcome outcome) {
+        broadcasts.get(outcome).increment();
+    }
+
+    @Override
+    public void broadcastDropped(io.peermesh.broadcast.BroadcastDrop reason) {
+        broadcastDrops.get(reason).increment();
+    }
+
+    @Override
+    public void metadataDropped(io.peermesh.wire.MetadataDrop reason) {
+        metadataDropped.get(reason).increment();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.peermesh.node;
 
+import io.peermesh.runtime.TokenBucket;
 import io.peermesh.wire.Message;
 import io.peermesh.wire.ProtocolViolation;
 

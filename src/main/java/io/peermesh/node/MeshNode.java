@@ -1,10 +1,19 @@
 package io.peermesh.node;
 
+import io.peermesh.runtime.TokenBucket;
 import io.peermesh.discovery.AddressResolver;
 import io.peermesh.discovery.DnsDiscovery;
 import io.peermesh.discovery.LookupResult;
 import io.peermesh.runtime.Link;
+import io.peermesh.broadcast.BroadcastDrop;
+import io.peermesh.broadcast.Broadcasts;
+import io.peermesh.broadcast.PublishResult;
+import io.peermesh.members.Member;
+import io.peermesh.members.MemberEvents;
+import io.peermesh.members.Membership;
 import io.peermesh.runtime.Loop;
+import io.peermesh.wire.Metadata;
+import io.peermesh.wire.MetadataDrop;
 import io.peermesh.runtime.Transport;
 import io.peermesh.wire.HostPort;
 import io.peermesh.wire.Message;
@@ -71,12 +80,17 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
     private volatile boolean listening;
     private volatile Readiness readiness = Readiness.STARTING;
     static final long TARGET_REFRESH_SPACING_MILLIS = 100;
+    static final long MEMBER_RETENTION_MILLIS = 60_000;
     /** Gray links named in readiness (the rest are in /node/targets and p2p_link_problems). */
     static final int MAX_LINK_PROBLEMS_SHOWN = 10;
     private long readinessRefreshTimer = -1;
     private long lastTargetRefreshNanos = Long.MIN_VALUE / 2;
     private volatile long readinessRefreshes; // for tests: how often readiness was recomputed ...
     private volatile long targetsWalkedForReadiness; // ... and how many dial targets that visited
+    private final Membership membership;
+    private final Broadcasts broadcasts;
+    /** Keys set at run time (PUT /node/metadata), on top of p2p.metadata.*. */
+    private Metadata appMetadata = Metadata.EMPTY;
 
     /**
      * @param resolver resolves {@code p2p.discovery.dns}; required when it is set
@@ -94,6 +108,16 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
         this.startedAtMillis = loop.currentTimeMillis();
         this.crossing = new CrossingDials(nodeId, config.handshakeTimeout(), loop);
         this.eviction = new Eviction(config.pingTimeout()); // at most one per ping timeout
+        // Suspicion lasts one ping timeout: a dropped link is re-dialled within dial-backoff-min,
+        // and a peer silent that long again would be dropped again. Records of the gone stay 60 s.
+        this.membership = new Membership(nodeId, config.advertise() == null ? null : config.advertise().toString(),
+                config.metadata(), loop, new MemberLinks(table, loop), observer::suspicionEnded,
+                config.pingTimeout().toMillis(), MEMBER_RETENTION_MILLIS);
+        this.broadcasts = new Broadcasts(nodeId, config.broadcast(), loop, this::sendToAllV2, new Broadcasts.Observer() {
+            @Override public void published() { observer.broadcast(BroadcastOutcome.PUBLISHED); }
+            @Override public void delivered() { observer.broadcast(BroadcastOutcome.DELIVERED); }
+            @Override public void dropped(BroadcastDrop reason) { observer.broadcastDropped(reason); }
+        });
         if (config.discovery().dns() != null && resolver == null) {
             throw new IllegalArgumentException("p2p.discovery.dns is set but no resolver was given");
         }
@@ -124,6 +148,7 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
             boundPort = result.port();
             advertise = config.advertise() != null ? config.advertise()
                     : AdvertiseAddress.derive(config.host(), result.port());
+            membership.advertised(advertise.toString());
             dialer = new Dialer(loop, transport,
                     new Backoff(config.dialBackoffMin(), config.dialBackoffMax(), () -> loop.random().nextDouble()),
                     observer, this, config.maxPeers(), config.maxKnownAddresses(), config.pingTimeout(),
@@ -197,6 +222,8 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
         if (dns != null) {
             dns.stop();
         }
+        membership.stop();
+        broadcasts.stop();
         List<Future<Void>> closing = new ArrayList<>();
         // Byes first: closing the server also closes its accepted connections. New connections
         // arriving meanwhile are closed on accept (stopping), and peers do not re-dial a node that
@@ -403,6 +430,7 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
             }
         }
         LOG.info(() -> "peer " + c.nodeId() + " connected (" + c.describe() + ", listens on " + c.peerHello().listen() + ")");
+        memberLinked(c);
         dialer.peerConnected(c.nodeId(), listen, c.target());
         exchange.established(c, listen);
         // A first ping now: the RTT is known at once and the peer counts as alive for getaddr answers.
@@ -452,6 +480,12 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
                 exchange.receive(c, (Message.Addr) message);
             }
             case REJECT -> c.close("peer refused: " + ((Message.Reject) message).reason());
+            case BROADCAST -> broadcasts.received(c.nodeId(), (Message.Broadcast) message);
+            case META -> {
+                Message.Meta m = (Message.Meta) message;
+                metadataDropped(c, m.dropped());
+                membership.metadata(c.nodeId(), m.incarnation(), m.metadata());
+            }
             default -> {
                 // unknown types are counted (received{msgtype="unknown"}) and ignored
             }
@@ -493,13 +527,108 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
         dialer.peerConnected(successor.nodeId(), PeerTable.listenOf(successor), successor.target());
         successor.pingOrExpire(loop.nanoTime(), config.pingTimeout().toNanos());
         armExpiry();
+        memberLinked(successor);
         successor.resumeAfterPromotion();
         refreshReadiness();
+    }
+
+    private void memberLinked(PeerConnection c) {
+        Message.Hello h = c.peerHello();
+        metadataDropped(c, h.metadataDropped());
+        membership.linked(c.nodeId(), h.listen(), h.incarnation(), h.metadata());
+    }
+
+    private void metadataDropped(PeerConnection c, MetadataDrop drop) {
+        if (drop != null) {
+            observer.metadataDropped(drop);
+            connectionLog.log(Level.WARNING, drop, () -> "dropped the metadata of peer " + c.nodeId() + ": "
+                    + (drop == MetadataDrop.OVERSIZE ? "over " + Metadata.MAX_BYTES + " bytes" : "not an object of strings with valid keys"));
+        }
+    }
+
+    // ---------------------------------------------------------------- members
+
+    /** The member list now, this node first; safe from any thread. */
+    public Future<List<Member>> members() {
+        return onLoop(membership::members);
+    }
+
+    /** On the loop: the member list and its events (the simulator's thread). */
+    public Membership membership() {
+        return membership;
+    }
+
+    /** Subscribes to member events from any thread; {@code catchup} gets the first part on the loop. */
+    public void subscribeMembers(String lastEventId, MemberEvents.Listener listener, Consumer<MemberEvents.Catchup> catchup) {
+        loop.execute(() -> catchup.accept(membership.events().subscribe(lastEventId, membership::members, listener)));
+    }
+
+    public void unsubscribeMembers(MemberEvents.Listener listener) {
+        loop.execute(() -> membership.events().unsubscribe(listener));
+    }
+
+    /**
+     * Replaces the keys set at run time (the ones from {@code p2p.metadata.*} stay); announces the
+     * result to every peer that speaks v2. Fails if a key is one of the configured ones.
+     */
+    public Future<Void> setMetadata(Metadata app) {
+        for (String key : app.asMap().keySet()) {
+            if (config.metadata().asMap().containsKey(key)) {
+                return Future.failedFuture(new IllegalArgumentException("metadata key '" + key
+                        + "' is set by p2p.metadata." + key + " and cannot be changed at run time"));
+            }
+        }
+        Metadata combined;
+        try {
+            combined = config.metadata().with(app);
+        } catch (IllegalArgumentException e) {
+            return Future.failedFuture(e);
+        }
+        return onLoop(() -> {
+            appMetadata = app;
+            long incarnation = membership.setOwnMetadata(combined);
+            sendToAllV2(new Message.Meta(incarnation, combined, null), null);
+            return null;
+        });
+    }
+
+    /** Sends to every registered peer that speaks v2 (a v1 peer would count the type as unknown). */
+    private void sendToAllV2(Message m, String exceptNodeId) {
+        for (PeerConnection c : table.connections()) {
+            Integer v = c.peerHello().version();
+            if (v != null && v >= 2 && !c.nodeId().equals(exceptNodeId)) {
+                c.send(m);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- broadcast
+
+    /** Publishes to every member (this one included); see {@link Broadcasts}. Safe from any thread. */
+    public Future<PublishResult> publish(String topic, String payloadJson) {
+        return onLoop(() -> stopping ? new PublishResult.Refused(PublishResult.Reason.NOT_RUNNING, "the node is stopping")
+                : broadcasts.publish(topic, payloadJson));
+    }
+
+    /** Registers for every delivery from now on; safe from any thread. */
+    public void subscribeMessages(Broadcasts.Listener listener) {
+        loop.execute(() -> broadcasts.subscribe(listener));
+    }
+
+    public void unsubscribeMessages(Broadcasts.Listener listener) {
+        loop.execute(() -> broadcasts.unsubscribe(listener));
+    }
+
+    /** On the loop: broadcast state (the simulator's thread). */
+    public Broadcasts broadcasts() {
+        return broadcasts;
     }
 
     /** A registered peer left the table: re-dial or forget it, look again for others. */
     private void peerGone(PeerConnection c) {
         LOG.info(() -> "peer " + c.nodeId() + " disconnected: " + c.closeReason());
+        membership.unlinked(c.nodeId(), c.peerSaidBye());
+        broadcasts.peerGone(c.nodeId());
         dialer.peerLost(c.nodeId(), c.peerSaidBye());
         if (table.size() < config.minPeers()) {
             dialer.reviveDepartedBootstrap();
@@ -680,7 +809,8 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
     public int openConnections() { return open.size(); }
     public int pendingDialTimers() {
         return (dialer == null ? 0 : dialer.pendingTimers()) + (exchange != null && exchange.timerPending() ? 1 : 0)
-                + (dns != null && dns.timerPending() ? 1 : 0) + (readinessRefreshTimer >= 0 ? 1 : 0);
+                + (dns != null && dns.timerPending() ? 1 : 0) + (readinessRefreshTimer >= 0 ? 1 : 0)
+                + membership.pendingTimers() + broadcasts.pendingTimers();
     }
     /** Dial targets that are gray links of this kind now; safe from any thread. */
     public int linkProblems(LinkProblem kind) { return dialer == null ? 0 : dialer.linkProblemCount(kind); }
@@ -702,7 +832,8 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
     /** Our hello, with our current peer count (a full node lets in a node that has none). */
     @Override public Message.Hello ownHello() {
         return new Message.Hello(nodeId, NodeConfig.PROTOCOL_VERSION, config.network(),
-                advertise == null ? null : advertise.toString(), table.size());
+                advertise == null ? null : advertise.toString(), table.size(), membership.ownMetadata(),
+                membership.ownIncarnation(), null);
     }
     @Override public int peerCount() { return table.size(); }
     @Override public LimitsConfig limits() { return config.limits(); }

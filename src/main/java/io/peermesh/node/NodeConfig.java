@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import io.peermesh.wire.Metadata;
+import io.peermesh.broadcast.BroadcastConfig;
 
 /**
  * Everything a node needs to know, as one validated value. Build it with {@link #builder()};
@@ -52,9 +54,11 @@ public record NodeConfig(
         int maxKnownAddresses,
         DiscoveryConfig discovery,
         LimitsConfig limits,
-        PeerTls tls) {
+        PeerTls tls,
+        Metadata metadata,
+        BroadcastConfig broadcast) {
 
-    public static final int PROTOCOL_VERSION = 1;
+    public static final int PROTOCOL_VERSION = 2;
     public static final int DEFAULT_PORT = 5999;
     private static final Pattern NETWORK = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
@@ -72,7 +76,8 @@ public record NodeConfig(
                 .pingInterval(pingInterval).pingTimeout(pingTimeout).handshakeTimeout(handshakeTimeout)
                 .connectTimeout(connectTimeout).dialBackoff(dialBackoffMin, dialBackoffMax)
                 .maxFrameBytes(maxFrameBytes).minPeers(minPeers).internalPingTimer(internalPingTimer)
-                .maxPeers(maxPeers).maxKnownAddresses(maxKnownAddresses).discovery(discovery).limits(limits).tls(tls);
+                .maxPeers(maxPeers).maxKnownAddresses(maxKnownAddresses).discovery(discovery).limits(limits).tls(tls)
+                .metadata(metadata).broadcast(broadcast);
     }
 
     /** Mutable builder with the documented defaults. */
@@ -96,6 +101,8 @@ public record NodeConfig(
         private DiscoveryConfig discovery = DiscoveryConfig.DEFAULTS;
         private LimitsConfig limits = LimitsConfig.DEFAULTS;
         private PeerTls tls;
+        private Metadata metadata = Metadata.EMPTY;
+        private BroadcastConfig broadcast = BroadcastConfig.DEFAULTS;
 
         public Builder host(String v) { host = v; return this; }
         public Builder port(int v) { port = v; return this; }
@@ -117,6 +124,9 @@ public record NodeConfig(
         public Builder limits(LimitsConfig v) { limits = v; return this; }
         /** Mutual TLS on the peer port; null (the default) for plain TCP. */
         public Builder tls(PeerTls v) { tls = v; return this; }
+        /** Pairs announced with the node ({@code p2p.metadata.*}); checked when set. */
+        public Builder metadata(Metadata v) { metadata = v; return this; }
+        public Builder broadcast(BroadcastConfig v) { broadcast = v; return this; }
 
         /** Validates and builds; throws {@link IllegalArgumentException} saying what to change. */
         public NodeConfig build() {
@@ -172,12 +182,18 @@ public record NodeConfig(
             } else {
                 problems.addAll(limits.problems(maxPeers));
             }
+            if (broadcast == null) {
+                problems.add("p2p.broadcast must be set");
+            } else {
+                problems.addAll(broadcast.problems());
+            }
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException("Invalid peermesh configuration: " + String.join("; ", problems));
             }
             return new NodeConfig(host, port, advertise, bootstrap, network, pingInterval, pingTimeout,
                     handshakeTimeout, connectTimeout, dialBackoffMin, dialBackoffMax, maxFrameBytes, minPeers,
-                    internalPingTimer, maxPeers, maxKnownAddresses, discovery, limits, tls);
+                    internalPingTimer, maxPeers, maxKnownAddresses, discovery, limits, tls,
+                    metadata == null ? Metadata.EMPTY : metadata, broadcast.fittedTo(maxFrameBytes));
         }
 
         private static void positive(List<String> problems, String key, Duration d, Duration min) {

@@ -45,6 +45,22 @@ public interface NodeObserver {
     default void addrEntriesDropped(AddrDrop reason, int count) {
     }
 
+    /** A member's suspicion ended: {@code confirmed} (declared dead) or refuted (back alive). */
+    default void suspicionEnded(boolean confirmed) {
+    }
+
+    /** Metadata a peer sent was dropped, not stored. */
+    default void metadataDropped(io.peermesh.wire.MetadataDrop reason) {
+    }
+
+    /** A broadcast was published here or delivered here. */
+    default void broadcast(BroadcastOutcome outcome) {
+    }
+
+    /** A broadcast from a peer was dropped. */
+    default void broadcastDropped(io.peermesh.broadcast.BroadcastDrop reason) {
+    }
+
     NodeObserver NONE = new NodeObserver() {
     };
 }

@@ -1,5 +1,6 @@
 package io.peermesh.node;
 
+import io.peermesh.runtime.TokenBucket;
 import io.peermesh.wire.LineFramer;
 import io.peermesh.wire.Message;
 import io.peermesh.wire.MessageCodec;
@@ -341,6 +342,11 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler {
             owner.loop().cancel(handshakeTimer);
             handshakeTimer = -1;
         }
+    }
+
+    /** When the peer last proved alive: its last pong, or the handshake before one. */
+    long lastHeardNanos() {
+        return Math.max(establishedAtNanos, pings.lastPongNanos());
     }
 
     /** True when the peer proved alive (handshake or pong) within {@code windowNanos}. */

@@ -163,6 +163,65 @@ public final class PeerNode extends AbstractVerticle {
         return node == null ? Future.failedFuture("node not started") : node.targets();
     }
 
+    /** The member list, this node first. */
+    public Future<List<io.peermesh.members.Member>> members() {
+        MeshNode node = core;
+        return node == null ? Future.failedFuture("node not started") : node.members();
+    }
+
+    /** See {@link MeshNode#subscribeMembers}; false before start. */
+    public boolean subscribeMembers(String lastEventId, io.peermesh.members.MemberEvents.Listener listener,
+                                    java.util.function.Consumer<io.peermesh.members.MemberEvents.Catchup> catchup) {
+        MeshNode node = core;
+        if (node == null) {
+            return false;
+        }
+        node.subscribeMembers(lastEventId, listener, catchup);
+        return true;
+    }
+
+    public void unsubscribeMembers(io.peermesh.members.MemberEvents.Listener listener) {
+        MeshNode node = core;
+        if (node != null) {
+            node.unsubscribeMembers(listener);
+        }
+    }
+
+    /** See {@link MeshNode#setMetadata}. */
+    public Future<Void> setMetadata(io.peermesh.wire.Metadata metadata) {
+        MeshNode node = core;
+        return node == null ? Future.failedFuture("node not started") : node.setMetadata(metadata);
+    }
+
+    /** See {@link MeshNode#publish}. */
+    public Future<io.peermesh.broadcast.PublishResult> publish(String topic, String payloadJson) {
+        MeshNode node = core;
+        return node == null ? Future.succeededFuture(new io.peermesh.broadcast.PublishResult.Refused(
+                io.peermesh.broadcast.PublishResult.Reason.NOT_RUNNING, "the node is not started")) : node.publish(topic, payloadJson);
+    }
+
+    public boolean subscribeMessages(io.peermesh.broadcast.Broadcasts.Listener listener) {
+        MeshNode node = core;
+        if (node == null) {
+            return false;
+        }
+        node.subscribeMessages(listener);
+        return true;
+    }
+
+    public void unsubscribeMessages(io.peermesh.broadcast.Broadcasts.Listener listener) {
+        MeshNode node = core;
+        if (node != null) {
+            node.unsubscribeMessages(listener);
+        }
+    }
+
+    /** Members in this state, this node included; safe from any thread. */
+    public int memberCount(io.peermesh.members.MemberState state) {
+        MeshNode n = core;
+        return n == null ? 0 : n.membership().counts().getOrDefault(state, 0);
+    }
+
     public NodeView view() {
         MeshNode node = core;
         return node != null ? node.view() : new NodeView(nodeId, null, config.host() + ":" + config.port(),

@@ -5,6 +5,9 @@ import io.peermesh.node.LimitsConfig;
 import io.peermesh.node.NodeConfig;
 import io.peermesh.node.PeerTls;
 import io.peermesh.wire.HostPort;
+import io.peermesh.broadcast.BroadcastConfig;
+import io.peermesh.wire.Metadata;
+import java.util.Map;
 import io.quarkus.tls.TlsConfiguration;
 import io.quarkus.tls.TlsConfigurationRegistry;
 import java.time.Duration;
@@ -49,6 +52,20 @@ final class NodeConfigFactory {
                         () -> problems.add("p2p.discovery.dns-server entry '" + trimmed + "' is not host or host:port"));
             }
         }
+        Metadata metadata = Metadata.EMPTY;
+        for (Map.Entry<String, String> e : c.metadata().entrySet()) {
+            String problem = Metadata.keyProblem(e.getKey());
+            if (problem != null) {
+                problems.add("p2p.metadata." + e.getKey() + ": " + problem);
+            }
+        }
+        if (problems.isEmpty()) {
+            try {
+                metadata = Metadata.of(c.metadata());
+            } catch (IllegalArgumentException e) {
+                problems.add("p2p.metadata.*: " + e.getMessage() + "; set fewer or shorter pairs");
+            }
+        }
         if (c.pingInterval().compareTo(MIN_SCHEDULED_INTERVAL) < 0) {
             problems.add("p2p.ping-interval must be at least 1s (the scheduler's granularity), was " + c.pingInterval());
         }
@@ -70,6 +87,9 @@ final class NodeConfigFactory {
                         c.discovery().getaddrInterval(), c.discovery().addrRate(), c.discovery().addrBurst()))
                 .internalPingTimer(false) // PingScheduler drives the pings
                 .tls(tls)
+                .metadata(metadata)
+                .broadcast(new BroadcastConfig(c.broadcast().maxPayloadBytes(), c.broadcast().publishRate(),
+                        c.broadcast().publishBurst(), c.broadcast().relayRate()))
                 .build();
     }
 

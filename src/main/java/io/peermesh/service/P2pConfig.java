@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -79,6 +80,48 @@ public interface P2pConfig {
 
     /** Mutual TLS on the peer port. */
     Tls tls();
+
+    /**
+     * String pairs announced with this node ({@code p2p.metadata.zone=eu-west-1a}, env
+     * {@code P2P_METADATA_ZONE}); keys [A-Za-z0-9._-]{1,64}, at most 4096 bytes in all.
+     */
+    Map<String, String> metadata();
+
+    /** The application API (members, metadata, broadcast). */
+    Api api();
+
+    /** Broadcast limits. */
+    Broadcast broadcast();
+
+    interface Api {
+        /**
+         * Who may call the write endpoints (PUT /node/metadata, POST /broadcast): {@code off},
+         * {@code loopback} (only from 127.0.0.1 and ::1: an application beside the node) or {@code on}.
+         */
+        @WithDefault("off")
+        String writes();
+    }
+
+    interface Broadcast {
+        /**
+         * Largest payload (its JSON, in bytes) one broadcast may carry; at most max-frame-bytes less
+         * 512 bytes of envelope (a larger value is lowered to that).
+         */
+        @WithDefault("65024")
+        int maxPayloadBytes();
+
+        /** Broadcasts per second this node accepts from its local API, sustained (HTTP 429 beyond). */
+        @WithDefault("100")
+        double publishRate();
+
+        /** Burst allowance of publish-rate. */
+        @WithDefault("200")
+        int publishBurst();
+
+        /** Broadcasts per second accepted from one peer (relayed ones included); more are dropped and counted. */
+        @WithDefault("1000")
+        double relayRate();
+    }
 
     interface Tls {
         /**

@@ -3,7 +3,7 @@ package io.peermesh.wire;
 import java.util.List;
 
 /**
- * One decoded line of wire protocol v1. The set is closed: the node handles each type in one
+ * One decoded line of the wire protocol (v1, and v2's additions). The set is closed: the node handles each type in one
  * switch over {@link #type()}.
  */
 public sealed interface Message {
@@ -13,9 +13,16 @@ public sealed interface Message {
     /**
      * Introduces a node. Only {@code nodeId} is required on the wire; {@code version},
      * {@code network}, {@code listen} and {@code peerCount} (how many peers the sender has) are
-     * null when the peer did not send them.
+     * null when the peer did not send them. Version 2 adds {@code metadata} (empty when absent or
+     * dropped) and {@code incarnation} (0 when absent); {@code metadataDropped} says why metadata a
+     * peer sent was not kept (null when it was, or when it sent none).
      */
-    record Hello(String nodeId, Integer version, String network, String listen, Integer peerCount) implements Message {
+    record Hello(String nodeId, Integer version, String network, String listen, Integer peerCount,
+                 Metadata metadata, long incarnation, MetadataDrop metadataDropped) implements Message {
+
+        public Hello(String nodeId, Integer version, String network, String listen, Integer peerCount) {
+            this(nodeId, version, network, listen, peerCount, Metadata.EMPTY, 0, null);
+        }
 
         public Hello(String nodeId, Integer version, String network, String listen) {
             this(nodeId, version, network, listen, null);
@@ -23,6 +30,27 @@ public sealed interface Message {
 
         public MsgType type() {
             return MsgType.HELLO;
+        }
+    }
+
+    /**
+     * The sender's metadata changed (v2): the new pairs under a higher {@code incarnation}. A
+     * receiver keeps the one with the highest incarnation; {@code dropped} as in {@link Hello}.
+     */
+    record Meta(long incarnation, Metadata metadata, MetadataDrop dropped) implements Message {
+        public MsgType type() {
+            return MsgType.META;
+        }
+    }
+
+    /**
+     * An application message for every member (v2): {@code origin} numbered it {@code seq}
+     * (1, 2, ... per run of that node), so origin and seq identify it. {@code payload} is the JSON
+     * value as sent, verbatim; {@code sentMillis} the origin's wall clock at publication.
+     */
+    record Broadcast(String origin, long seq, String topic, String payload, long sentMillis) implements Message {
+        public MsgType type() {
+            return MsgType.BROADCAST;
         }
     }
 

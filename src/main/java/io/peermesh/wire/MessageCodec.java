@@ -28,6 +28,7 @@ public final class MessageCodec {
 
     private static final int MAX_NETWORK_CHARS = 64;
     private static final int MAX_TEXT_CHARS = 256;
+    public static final int MAX_TOPIC_CHARS = 128;
 
     private static final JsonFactory JSON = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder()
@@ -74,6 +75,7 @@ public final class MessageCodec {
                 throw new ProtocolViolation(ProtocolError.NOT_AN_OBJECT, "line is JSON " + describe(first) + ", not an object");
             }
             Fields f = new Fields();
+            f.text = text;
             String name;
             while ((name = p.nextFieldName()) != null) {
                 JsonToken value = p.nextToken();
@@ -136,11 +138,34 @@ public final class MessageCodec {
         List<Message.AddrEntry> peers;
         int invalidPeers;
         boolean peersNotArray;
+        char[] text;
+        boolean metadataSent;
+        Metadata metadata = Metadata.EMPTY;
+        MetadataDrop metadataDropped;
+        JsonToken incarnationToken;
+        long incarnation;
+        JsonToken originToken;
+        String origin;
+        JsonToken seqToken;
+        long seq;
+        JsonToken topicToken;
+        String topic;
+        String payload;
+        JsonToken sentToken;
+        long sent;
     }
 
     private static void readField(JsonParser p, String name, JsonToken value, Fields f) throws IOException {
         if ("peers".equals(name)) {
             readPeers(p, value, f);
+            return;
+        }
+        if ("metadata".equals(name)) {
+            readMetadata(p, value, f);
+            return;
+        }
+        if ("payload".equals(name)) {
+            f.payload = rawValue(p, value, f.text);
             return;
         }
         // Containers are never a valid value for the fields below; skip them (bounded by maxNestingDepth).
@@ -161,14 +186,88 @@ public final class MessageCodec {
             }
             case "version" -> {
                 f.versionToken = value;
-                if (value == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
-                    f.version = p.getLongValue();
-                }
+                f.version = longValue(p, value);
+            }
+            case "incarnation" -> {
+                f.incarnationToken = value;
+                f.incarnation = longValue(p, value);
+            }
+            case "origin" -> { f.originToken = value; f.origin = text(p, value); }
+            case "topic" -> { f.topicToken = value; f.topic = text(p, value); }
+            case "seq" -> {
+                f.seqToken = value;
+                f.seq = longValue(p, value);
+            }
+            case "sent" -> {
+                f.sentToken = value;
+                f.sent = longValue(p, value);
             }
             default -> {
                 // unknown fields are ignored (protocol v1: forward compatible)
             }
         }
+    }
+
+    private static long longValue(JsonParser p, JsonToken value) throws IOException {
+        return value == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER
+                ? p.getLongValue() : -1;
+    }
+
+    /**
+     * Metadata is kept only whole: one value that is not a string, one bad key, or too many bytes
+     * drops all of it (counted by the receiver), never the connection. Reading stops storing past
+     * the bound, so a hostile object costs no more than its line.
+     */
+    private static void readMetadata(JsonParser p, JsonToken value, Fields f) throws IOException {
+        f.metadataSent = value != JsonToken.VALUE_NULL;
+        if (value != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            if (f.metadataSent) {
+                f.metadataDropped = MetadataDrop.INVALID;
+            }
+            return;
+        }
+        java.util.Map<String, String> pairs = new java.util.LinkedHashMap<>();
+        int bytes = 0;
+        MetadataDrop drop = null;
+        String key;
+        while ((key = p.nextFieldName()) != null) {
+            JsonToken v = p.nextToken();
+            if (drop != null) {
+                p.skipChildren();
+                continue;
+            }
+            if (v != JsonToken.VALUE_STRING || Metadata.keyProblem(key) != null) {
+                p.skipChildren();
+                drop = MetadataDrop.INVALID;
+                continue;
+            }
+            String text = p.getText();
+            bytes += Metadata.utf8(key) + Metadata.utf8(text);
+            if (bytes > Metadata.MAX_BYTES) {
+                drop = MetadataDrop.OVERSIZE;
+                continue;
+            }
+            pairs.put(key, text);
+        }
+        if (p.currentToken() != JsonToken.END_OBJECT) {
+            throw new IOException("unterminated metadata object");
+        }
+        f.metadataDropped = drop;
+        f.metadata = drop == null ? Metadata.of(pairs) : Metadata.EMPTY;
+    }
+
+    /** The JSON text of the value starting at the current token, exactly as sent. */
+    private static String rawValue(JsonParser p, JsonToken value, char[] text) throws IOException {
+        int start = (int) p.currentTokenLocation().getCharOffset();
+        p.skipChildren();
+        p.finishToken();
+        int end = (int) p.currentLocation().getCharOffset();
+        if (value == JsonToken.VALUE_STRING) {
+            // The location sits past the closing quote once the string is finished.
+            end = Math.max(end, start + 2);
+        }
+        return new String(text, start, end - start).strip();
     }
 
     private static void readPeers(JsonParser p, JsonToken value, Fields f) throws IOException {
@@ -229,6 +328,8 @@ public final class MessageCodec {
             case BYE -> new Message.Bye(f.reason);
             case REJECT -> new Message.Reject(f.reason, f.detail, isUuid(f.nodeId) ? f.nodeId : null,
                     f.peers == null ? List.of() : f.peers);
+            case META -> new Message.Meta(incarnation(f, "meta"), f.metadata, f.metadataDropped);
+            case BROADCAST -> broadcast(f);
             case UNKNOWN -> new Message.Unknown(clip(f.msgtype));
         };
     }
@@ -260,7 +361,52 @@ public final class MessageCodec {
             }
             peerCount = (int) f.peerCount;
         }
-        return new Message.Hello(f.nodeId, version, network, listen, peerCount);
+        return new Message.Hello(f.nodeId, version, network, listen, peerCount, f.metadata, incarnation(f, "hello"),
+                f.metadataDropped);
+    }
+
+    private static long incarnation(Fields f, String what) throws ProtocolViolation {
+        if (f.incarnationToken == null || f.incarnationToken == JsonToken.VALUE_NULL) {
+            return 0;
+        }
+        if (f.incarnationToken != JsonToken.VALUE_NUMBER_INT || f.incarnation < 0) {
+            throw new ProtocolViolation(what.equals("hello") ? ProtocolError.INVALID_HELLO : ProtocolError.INVALID_MESSAGE,
+                    what + " incarnation is not a non-negative integer");
+        }
+        return f.incarnation;
+    }
+
+    /** Topic names: what the HTTP API accepts, checked again on receipt. */
+    public static String topicProblem(String topic) {
+        if (topic == null || topic.isEmpty() || topic.length() > MAX_TOPIC_CHARS) {
+            return "topic must be 1.." + MAX_TOPIC_CHARS + " characters";
+        }
+        for (int i = 0; i < topic.length(); i++) {
+            char c = topic.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_'
+                    || c == '-' || c == '/')) {
+                return "topic may hold only letters, digits and . _ - /";
+            }
+        }
+        return null;
+    }
+
+    private static Message.Broadcast broadcast(Fields f) throws ProtocolViolation {
+        if (f.originToken != JsonToken.VALUE_STRING || !isUuid(f.origin)) {
+            throw new ProtocolViolation(ProtocolError.INVALID_MESSAGE, "broadcast origin is not a UUID");
+        }
+        if (f.seqToken != JsonToken.VALUE_NUMBER_INT || f.seq < 1) {
+            throw new ProtocolViolation(ProtocolError.INVALID_MESSAGE, "broadcast seq is not a positive integer");
+        }
+        String topicProblem = f.topicToken == JsonToken.VALUE_STRING ? topicProblem(f.topic) : "topic is not a string";
+        if (topicProblem != null) {
+            throw new ProtocolViolation(ProtocolError.INVALID_MESSAGE, "broadcast " + topicProblem);
+        }
+        if (f.payload == null) {
+            throw new ProtocolViolation(ProtocolError.INVALID_MESSAGE, "broadcast without payload");
+        }
+        long sent = f.sentToken == JsonToken.VALUE_NUMBER_INT && f.sent >= 0 ? f.sent : 0;
+        return new Message.Broadcast(f.origin, f.seq, f.topic, f.payload, sent);
     }
 
     private static String optionalText(JsonToken token, String text, String what) throws ProtocolViolation {
@@ -330,6 +476,23 @@ public final class MessageCodec {
                 if (h.peerCount() != null) {
                     b.append(",\"peercount\":").append(h.peerCount().intValue());
                 }
+                if (h.version() != null && h.version() >= 2) {
+                    b.append(",\"incarnation\":").append(h.incarnation());
+                    metadata(b, h.metadata());
+                }
+            }
+            case META -> {
+                Message.Meta m = (Message.Meta) message;
+                b.append(",\"incarnation\":").append(m.incarnation());
+                metadata(b, m.metadata());
+            }
+            case BROADCAST -> {
+                Message.Broadcast m = (Message.Broadcast) message;
+                field(b, "origin", m.origin());
+                b.append(",\"seq\":").append(m.seq());
+                field(b, "topic", m.topic());
+                b.append(",\"sent\":").append(m.sentMillis());
+                b.append(",\"payload\":").append(m.payload());
             }
             case PING -> field(b, "nonce", ((Message.Ping) message).nonce());
             case PONG -> field(b, "nonce", ((Message.Pong) message).nonce());
@@ -350,6 +513,19 @@ public final class MessageCodec {
         }
         b.append("}\n");
         return Buffer.buffer(b.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void metadata(StringBuilder b, Metadata metadata) {
+        b.append(",\"metadata\":{");
+        boolean first = true;
+        for (java.util.Map.Entry<String, String> e : metadata.asMap().entrySet()) {
+            b.append(first ? "" : ",");
+            first = false;
+            quote(b, e.getKey());
+            b.append(':');
+            quote(b, e.getValue());
+        }
+        b.append('}');
     }
 
     private static void peers(StringBuilder b, List<Message.AddrEntry> peers) {

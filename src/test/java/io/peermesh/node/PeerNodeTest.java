@@ -43,7 +43,7 @@ class PeerNodeTest {
         PeerView bSeenByA = get(a.peers()).stream().filter(p -> p.nodeid().equals(b.nodeId())).findFirst().orElseThrow();
         assertEquals(b.advertised().toString(), bSeenByA.listenAddress());
         assertEquals("peermesh", bSeenByA.network());
-        assertEquals(1, bSeenByA.version());
+        assertEquals(NodeConfig.PROTOCOL_VERSION, bSeenByA.version());
     }
 
     @Test

@@ -145,7 +145,7 @@ class ProtocolGuardTest {
         try (FakePeer fake = new FakePeer(node.port())) {
             String hello = fake.handshake();
             assertTrue(hello.contains("\"msgtype\":\"hello\"") && hello.contains(node.nodeId())
-                    && hello.contains("\"version\":1") && hello.contains("\"listen\":\"" + node.advertised() + "\""), hello);
+                    && hello.contains("\"version\":2") && hello.contains("\"listen\":\"" + node.advertised() + "\""), hello);
             fake.send("{\"msgtype\":\"ping\"}");
             assertEquals("{\"msgtype\":\"pong\"}", fake.next("pong"));
             fake.send("{\"msgtype\":\"ping\",\"nonce\":\"abc\",\"extra\":{\"nested\":[1,2]}}");

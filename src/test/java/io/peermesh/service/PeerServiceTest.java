@@ -126,7 +126,7 @@ class PeerServiceTest {
         assertEquals(testNode.advertised().toString(), peer.get("listenAddress"));
         assertNotNull(peer.get("connectedSince"));
         assertNotNull(peer.get("remoteAddress"));
-        assertEquals(1, peer.get("version"));
+        assertEquals(2, peer.get("version"));
         assertEquals("peermesh", peer.get("network"));
 
         // The app pings every second; after a round the round trip is known.
@@ -139,7 +139,7 @@ class PeerServiceTest {
         JsonPath node = node();
         assertTrue(UUID_PATTERN.matcher(node.getString("nodeid")).matches(), node.prettify());
         assertEquals("peermesh", node.getString("network"));
-        assertEquals(1, node.getInt("protocolVersion"));
+        assertEquals(2, node.getInt("protocolVersion"));
         assertTrue(node.getInt("peers") >= 1, node.prettify());
         assertTrue(node.getBoolean("ready"), node.prettify());
     }
@@ -215,7 +215,7 @@ class PeerServiceTest {
             JsonNode hello = JSON.readTree(first); // the first line back is the app's hello
             assertEquals("hello", hello.path("msgtype").asText(), hello.toString());
             assertEquals(appId, hello.path("nodeid").asText(), hello.toString());
-            assertEquals(1, hello.path("version").asInt(), hello.toString());
+            assertEquals(2, hello.path("version").asInt(), hello.toString());
             assertEquals("peermesh", hello.path("network").asText(), hello.toString());
             assertEquals(appListen, hello.path("listen").asText(), hello.toString());
 

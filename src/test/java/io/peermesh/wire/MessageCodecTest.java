@@ -11,6 +11,7 @@ import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -70,7 +71,14 @@ class MessageCodecTest {
                 new Message.Bye("shutdown"),
                 new Message.Bye(null),
                 new Message.Reject("duplicate", "already connected", ID),
-                new Message.Reject("self", null, null));
+                new Message.Reject("self", null, null),
+                new Message.Hello(ID, 2, "peermesh", "10.0.0.5:5999", 3, Metadata.of(Map.of("zone", "eu-1", "version", "1.4")),
+                        7, null),
+                new Message.Meta(8, Metadata.of(Map.of("zone", "eu-2")), null),
+                new Message.Meta(9, Metadata.EMPTY, null),
+                new Message.Broadcast(ID, 1, "cache/invalidate", "{\"keys\":[1,2,\"x\"]}", 1_700_000_000_000L),
+                new Message.Broadcast(ID2, 42, "config.reload", "\"a string \\u00e9\"", 0),
+                new Message.Broadcast(ID2, 43, "n", "null", 5));
     }
 
     @ParameterizedTest

@@ -1,0 +1,137 @@
+package io.peermesh.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.peermesh.broadcast.Broadcasts;
+import io.peermesh.broadcast.Delivery;
+import io.peermesh.broadcast.PublishResult;
+import io.peermesh.node.PeerNode;
+import io.peermesh.service.PeerService;
+import io.peermesh.wire.MessageCodec;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.ServiceUnavailableException;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
+import java.time.Instant;
+import java.util.Map;
+
+/** Broadcast to every member, and the stream of broadcasts delivered here. */
+@Path("/")
+public class BroadcastResource {
+
+    @Inject
+    PeerService service;
+    @Inject
+    Streams streams;
+    @Inject
+    WriteGuard guard;
+    @Inject
+    ObjectMapper json;
+
+    /** {@code {"topic": "...", "payload": <any JSON value>}}: 202 with the message id, or a JSON error. */
+    @POST
+    @Path("broadcast")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Uni<Response> broadcast(@Context HttpServerRequest request, String body) {
+        Response refused = guard.refuse(request);
+        if (refused != null) {
+            return Uni.createFrom().item(refused);
+        }
+        JsonNode tree;
+        try {
+            tree = json.readTree(body == null ? "" : body);
+        } catch (JsonProcessingException e) {
+            return Uni.createFrom().item(ApiError.response(400, "invalid_json", "the body is not JSON: " + e.getOriginalMessage()));
+        }
+        if (tree == null || !tree.isObject() || !tree.path("topic").isTextual() || !tree.has("payload")) {
+            return Uni.createFrom().item(ApiError.response(400, "invalid_broadcast",
+                    "the body must be {\"topic\": \"<name>\", \"payload\": <any JSON value>}"));
+        }
+        String topic = tree.get("topic").textValue();
+        String payload;
+        try {
+            payload = json.writeValueAsString(tree.get("payload"));
+        } catch (JsonProcessingException e) {
+            return Uni.createFrom().item(ApiError.response(400, "invalid_broadcast", e.getOriginalMessage()));
+        }
+        PeerNode node = running();
+        return Uni.createFrom().completionStage(() -> node.publish(topic, payload).toCompletionStage())
+                .map(BroadcastResource::answer);
+    }
+
+    static Response answer(PublishResult result) {
+        if (result instanceof PublishResult.Published p) {
+            return Response.accepted(Map.of("id", p.id())).type(MediaType.APPLICATION_JSON).build();
+        }
+        PublishResult.Refused r = (PublishResult.Refused) result;
+        return switch (r.reason()) {
+            case RATE -> ApiError.response(429, "rate_limited", r.message());
+            case PAYLOAD_SIZE -> ApiError.response(413, "payload_too_large", r.message());
+            case TOPIC -> ApiError.response(400, "invalid_topic", r.message());
+            case NOT_RUNNING -> ApiError.response(503, "not_running", r.message());
+        };
+    }
+
+    /** SSE: one {@code message} event per broadcast delivered here from now on, optionally of one topic. */
+    @GET
+    @Path("messages/stream")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    public void stream(@Context SseEventSink sink, @Context Sse sse, @QueryParam("topic") String topic) {
+        PeerNode node = running();
+        SseStream stream = streams.open("messages", sink, sse);
+        if (topic != null && MessageCodec.topicProblem(topic) != null) {
+            stream.send("error", null, "{\"error\":\"invalid_topic\",\"message\":\"" + MessageCodec.topicProblem(topic) + "\"}");
+            stream.close();
+            return;
+        }
+        Broadcasts.Listener listener = d -> {
+            if (topic == null || topic.equals(d.topic())) {
+                stream.send("message", d.id(), write(d));
+            }
+        };
+        stream.onClose(() -> node.unsubscribeMessages(listener));
+        if (node.subscribeMessages(listener)) {
+            stream.comment("subscribed" + (topic == null ? "" : " to " + topic));
+        } else {
+            stream.close();
+        }
+    }
+
+    /** The message as JSON, its payload spliced in verbatim (it is valid JSON: the codec or the API checked it). */
+    private String write(Delivery d) {
+        try {
+            StringBuilder b = new StringBuilder(96 + d.payload().length());
+            b.append("{\"id\":").append(json.writeValueAsString(d.id()))
+                    .append(",\"origin\":").append(json.writeValueAsString(d.origin()))
+                    .append(",\"seq\":").append(d.seq())
+                    .append(",\"topic\":").append(json.writeValueAsString(d.topic()))
+                    .append(",\"sentAt\":\"").append(Instant.ofEpochMilli(d.sentMillis()))
+                    .append("\",\"receivedAt\":\"").append(Instant.ofEpochMilli(d.receivedMillis()))
+                    .append("\",\"payload\":").append(d.payload()).append('}');
+            return b.toString();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("strings always serialise", e);
+        }
+    }
+
+    private PeerNode running() {
+        PeerNode node = service.node();
+        if (node == null) {
+            throw new ServiceUnavailableException("node is starting");
+        }
+        return node;
+    }
+}

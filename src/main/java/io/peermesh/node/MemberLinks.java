@@ -1,0 +1,34 @@
+package io.peermesh.node;
+
+import io.peermesh.members.Membership;
+import io.peermesh.runtime.Clock;
+
+/** What the peer table knows of a member's link, for its member record. */
+final class MemberLinks implements Membership.Links {
+
+    private final PeerTable table;
+    private final Clock clock;
+
+    MemberLinks(PeerTable table, Clock clock) {
+        this.table = table;
+        this.clock = clock;
+    }
+
+    @Override
+    public Double rttMillis(String nodeId) {
+        PeerConnection c = table.get(nodeId);
+        double rtt = c == null ? -1 : c.smoothedRttNanos();
+        return rtt < 0 ? null : rtt / 1e6;
+    }
+
+    /** The last pong (or the handshake, before one), on the wall clock. */
+    @Override
+    public long lastHeardMillis(String nodeId) {
+        PeerConnection c = table.get(nodeId);
+        if (c == null) {
+            return -1;
+        }
+        long agoNanos = Math.max(0, clock.nanoTime() - c.lastHeardNanos());
+        return clock.currentTimeMillis() - agoNanos / 1_000_000;
+    }
+}
