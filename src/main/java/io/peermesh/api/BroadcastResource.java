@@ -1,6 +1,5 @@
 package io.peermesh.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.peermesh.broadcast.Broadcasts;
@@ -18,7 +17,6 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.ServiceUnavailableException;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -52,21 +50,16 @@ public class BroadcastResource {
         }
         JsonNode tree;
         try {
-            tree = json.readTree(body == null ? "" : body);
-        } catch (JsonProcessingException e) {
-            return Uni.createFrom().item(ApiError.response(400, "invalid_json", "the body is not JSON: " + e.getOriginalMessage()));
+            tree = ApiError.readJson(json, body);
+        } catch (ApiError.Failure e) {
+            return Uni.createFrom().item(e.response());
         }
         if (tree == null || !tree.isObject() || !tree.path("topic").isTextual() || !tree.has("payload")) {
             return Uni.createFrom().item(ApiError.response(400, "invalid_broadcast",
                     "the body must be {\"topic\": \"<name>\", \"payload\": <any JSON value>}"));
         }
         String topic = tree.get("topic").textValue();
-        String payload;
-        try {
-            payload = json.writeValueAsString(tree.get("payload"));
-        } catch (JsonProcessingException e) {
-            return Uni.createFrom().item(ApiError.response(400, "invalid_broadcast", e.getOriginalMessage()));
-        }
+        String payload = ApiError.write(json, tree.get("payload"));
         PeerNode node = running();
         return Uni.createFrom().completionStage(() -> node.publish(topic, payload).toCompletionStage())
                 .map(BroadcastResource::answer);
@@ -112,26 +105,18 @@ public class BroadcastResource {
 
     /** The message as JSON, its payload spliced in verbatim (it is valid JSON: the codec or the API checked it). */
     private String write(Delivery d) {
-        try {
-            StringBuilder b = new StringBuilder(96 + d.payload().length());
-            b.append("{\"id\":").append(json.writeValueAsString(d.id()))
-                    .append(",\"origin\":").append(json.writeValueAsString(d.origin()))
-                    .append(",\"seq\":").append(d.seq())
-                    .append(",\"topic\":").append(json.writeValueAsString(d.topic()))
-                    .append(",\"sentAt\":\"").append(Instant.ofEpochMilli(d.sentMillis()))
-                    .append("\",\"receivedAt\":\"").append(Instant.ofEpochMilli(d.receivedMillis()))
-                    .append("\",\"payload\":").append(d.payload()).append('}');
-            return b.toString();
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("strings always serialise", e);
-        }
+        StringBuilder b = new StringBuilder(96 + d.payload().length());
+        b.append("{\"id\":").append(ApiError.write(json, d.id()))
+                .append(",\"origin\":").append(ApiError.write(json, d.origin()))
+                .append(",\"seq\":").append(d.seq())
+                .append(",\"topic\":").append(ApiError.write(json, d.topic()))
+                .append(",\"sentAt\":\"").append(Instant.ofEpochMilli(d.sentMillis()))
+                .append("\",\"receivedAt\":\"").append(Instant.ofEpochMilli(d.receivedMillis()))
+                .append("\",\"payload\":").append(d.payload()).append('}');
+        return b.toString();
     }
 
     private PeerNode running() {
-        PeerNode node = service.node();
-        if (node == null) {
-            throw new ServiceUnavailableException("node is starting");
-        }
-        return node;
+        return ApiError.running(service);
     }
 }

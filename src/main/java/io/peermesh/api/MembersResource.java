@@ -1,6 +1,5 @@
 package io.peermesh.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.peermesh.members.Member;
@@ -18,7 +17,6 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.ServiceUnavailableException;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -94,8 +92,8 @@ public class MembersResource {
         Metadata metadata;
         try {
             metadata = parseMetadata(body);
-        } catch (BadRequest e) {
-            return Uni.createFrom().item(ApiError.response(e.status, e.code, e.getMessage()));
+        } catch (ApiError.Failure e) {
+            return Uni.createFrom().item(e.response());
         }
         PeerNode node = running();
         return Uni.createFrom().completionStage(() -> node.setMetadata(metadata).toCompletionStage())
@@ -106,59 +104,35 @@ public class MembersResource {
                         : ApiError.response(400, "invalid_metadata", e.getMessage()));
     }
 
-    private Metadata parseMetadata(String body) throws BadRequest {
-        JsonNode tree;
-        try {
-            tree = json.readTree(body == null ? "" : body);
-        } catch (JsonProcessingException e) {
-            throw new BadRequest(400, "invalid_json", "the body is not JSON: " + e.getOriginalMessage());
-        }
+    private Metadata parseMetadata(String body) throws ApiError.Failure {
+        JsonNode tree = ApiError.readJson(json, body);
         if (tree == null || !tree.isObject()) {
-            throw new BadRequest(400, "invalid_metadata", "the body must be a JSON object of strings");
+            throw new ApiError.Failure(400, "invalid_metadata", "the body must be a JSON object of strings");
         }
         Map<String, String> pairs = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = tree.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String problem = Metadata.keyProblem(e.getKey());
             if (problem != null) {
-                throw new BadRequest(400, "invalid_metadata", problem);
+                throw new ApiError.Failure(400, "invalid_metadata", problem);
             }
             if (!e.getValue().isTextual()) {
-                throw new BadRequest(400, "invalid_metadata", "metadata key '" + e.getKey() + "' must have a string value");
+                throw new ApiError.Failure(400, "invalid_metadata", "metadata key '" + e.getKey() + "' must have a string value");
             }
             pairs.put(e.getKey(), e.getValue().textValue());
         }
         try {
             return Metadata.of(pairs);
         } catch (IllegalArgumentException e) {
-            throw new BadRequest(413, "metadata_too_large", e.getMessage());
+            throw new ApiError.Failure(413, "metadata_too_large", e.getMessage());
         }
     }
 
     private String write(Object value) {
-        try {
-            return json.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("member records always serialise", e);
-        }
+        return ApiError.write(json, value);
     }
 
     private PeerNode running() {
-        PeerNode node = service.node();
-        if (node == null) {
-            throw new ServiceUnavailableException("node is starting");
-        }
-        return node;
-    }
-
-    static final class BadRequest extends Exception {
-        final int status;
-        final String code;
-
-        BadRequest(int status, String code, String message) {
-            super(message);
-            this.status = status;
-            this.code = code;
-        }
+        return ApiError.running(service);
     }
 }

@@ -76,11 +76,6 @@ public class Streams {
         }
     }
 
-    /** Streams open now. */
-    public int openStreams() {
-        return open.size();
-    }
-
     void onStop(@Observes ShutdownEvent event) {
         stopped = true;
         for (SseStream s : List.copyOf(open)) {

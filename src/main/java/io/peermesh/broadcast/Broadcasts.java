@@ -1,18 +1,15 @@
 package io.peermesh.broadcast;
 
 import io.peermesh.runtime.TokenBucket;
+import io.peermesh.runtime.Listeners;
 import io.peermesh.runtime.Loop;
 import io.peermesh.wire.Message;
 import io.peermesh.wire.MessageCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -59,8 +56,6 @@ public final class Broadcasts {
         default void delivered() { }
 
         default void dropped(BroadcastDrop reason) { }
-
-        Observer NONE = new Observer() { };
     }
 
     private static final class Origin {
@@ -77,7 +72,7 @@ public final class Broadcasts {
     private final TokenBucket publishBucket;
     private final Map<String, TokenBucket> relayBuckets = new HashMap<>();
     private final LinkedHashMap<String, Origin> origins = new LinkedHashMap<>(64, 0.75f, true);
-    private final Set<Listener> listeners = new LinkedHashSet<>();
+    private final Listeners<Listener> listeners = new Listeners<>(LOG, "broadcast listener");
     private long seq;
     private boolean stopped;
 
@@ -99,8 +94,8 @@ public final class Broadcasts {
         if (topicProblem != null) {
             return new PublishResult.Refused(PublishResult.Reason.TOPIC, topicProblem);
         }
-        int bytes = payload.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > config.maxPayloadBytes()) {
+        if (payloadTooLarge(payload)) {
+            int bytes = payload.getBytes(StandardCharsets.UTF_8).length;
             return new PublishResult.Refused(PublishResult.Reason.PAYLOAD_SIZE, "payload takes " + bytes
                     + " bytes, more than p2p.broadcast.max-payload-bytes (" + config.maxPayloadBytes() + ")");
         }
@@ -126,8 +121,7 @@ public final class Broadcasts {
             observer.dropped(BroadcastDrop.RELAY_RATE);
             return;
         }
-        if (m.payload().length() > config.maxPayloadBytes() // chars <= bytes: a cheap first check
-                || m.payload().getBytes(StandardCharsets.UTF_8).length > config.maxPayloadBytes()) {
+        if (payloadTooLarge(m.payload())) {
             observer.dropped(BroadcastDrop.PAYLOAD_SIZE);
             return;
         }
@@ -163,6 +157,19 @@ public final class Broadcasts {
                 });
             }
         }
+    }
+
+    /**
+     * Whether the payload's UTF-8 is over the bound, encoding it only when its length leaves a
+     * doubt (a char takes 1 to 3 bytes): every relayed message passes here.
+     */
+    private boolean payloadTooLarge(String payload) {
+        int chars = payload.length();
+        if (chars > config.maxPayloadBytes()) {
+            return true;
+        }
+        return (long) chars * 3 > config.maxPayloadBytes()
+                && payload.getBytes(StandardCharsets.UTF_8).length > config.maxPayloadBytes();
     }
 
     /** A peer's link closed: its relay allowance goes with it. */
@@ -236,13 +243,6 @@ public final class Broadcasts {
     private void deliver(Message.Broadcast m) {
         observer.delivered();
         Delivery d = new Delivery(m.origin(), m.seq(), m.topic(), m.payload(), m.sentMillis(), loop.currentTimeMillis());
-        for (Listener l : List.copyOf(listeners)) {
-            try {
-                l.onDelivery(d);
-            } catch (RuntimeException e) {
-                listeners.remove(l);
-                LOG.log(Level.WARNING, "broadcast listener failed and was removed", e);
-            }
-        }
+        listeners.forEach(l -> l.onDelivery(d));
     }
 }

@@ -1,12 +1,10 @@
 package io.peermesh.members;
 
+import io.peermesh.runtime.Listeners;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Supplier;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -36,7 +34,7 @@ public final class MemberEvents {
 
     private final String run;
     private final ArrayDeque<MemberEvent> history = new ArrayDeque<>();
-    private final Set<Listener> listeners = new LinkedHashSet<>();
+    private final Listeners<Listener> listeners = new Listeners<>(LOG, "member event listener");
     private long seq;
 
     public MemberEvents(String nodeId) {
@@ -49,15 +47,7 @@ public final class MemberEvents {
             history.removeFirst();
         }
         history.addLast(event);
-        for (Listener l : List.copyOf(listeners)) {
-            try {
-                l.onEvent(event);
-            } catch (RuntimeException e) {
-                // A broken listener must not stop the node or the other listeners: drop it.
-                listeners.remove(l);
-                LOG.log(Level.WARNING, "member event listener failed and was removed", e);
-            }
-        }
+        listeners.forEach(l -> l.onEvent(event));
         return event;
     }
 
@@ -109,7 +99,4 @@ public final class MemberEvents {
         return run + "-" + seq;
     }
 
-    public int listeners() {
-        return listeners.size();
-    }
 }

@@ -37,8 +37,6 @@ public final class Membership {
     /** Receives the outcome of each suspicion (for metrics). */
     public interface Outcomes {
         void suspicionEnded(boolean confirmed);
-
-        Outcomes NONE = confirmed -> { };
     }
 
     private static final class Record {
@@ -126,14 +124,17 @@ public final class Membership {
         }
     }
 
-    /** The link to {@code nodeId} closed: with {@code bye} it left, otherwise it is suspected. */
-    public void unlinked(String nodeId, boolean bye) {
+    /**
+     * The link to {@code nodeId} closed: with {@code bye} it left, otherwise it is suspected.
+     * {@code lastHeardMillis}: when that link last proved the member alive.
+     */
+    public void unlinked(String nodeId, boolean bye, long lastHeardMillis) {
         Record r = records.get(nodeId);
         if (r == null || r.state != MemberState.ALIVE || stopped) {
             return; // a stopping node closes every link: that says nothing about the members
         }
         r.direct = false;
-        r.heardMillis = Math.max(r.heardMillis, links.lastHeardMillis(nodeId));
+        r.heardMillis = Math.max(r.heardMillis, lastHeardMillis);
         if (bye) {
             r.state = MemberState.LEFT;
             emit(MemberEventKind.LEFT, r);

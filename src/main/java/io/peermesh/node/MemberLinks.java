@@ -21,13 +21,14 @@ final class MemberLinks implements Membership.Links {
         return rtt < 0 ? null : rtt / 1e6;
     }
 
-    /** The last pong (or the handshake, before one), on the wall clock. */
     @Override
     public long lastHeardMillis(String nodeId) {
         PeerConnection c = table.get(nodeId);
-        if (c == null) {
-            return -1;
-        }
+        return c == null ? -1 : lastHeardMillis(c);
+    }
+
+    /** The last pong (or the handshake, before one) of {@code c}, on the wall clock; also once it left the table. */
+    long lastHeardMillis(PeerConnection c) {
         long agoNanos = Math.max(0, clock.nanoTime() - c.lastHeardNanos());
         return clock.currentTimeMillis() - agoNanos / 1_000_000;
     }

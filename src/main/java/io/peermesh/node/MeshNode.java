@@ -1,27 +1,29 @@
 package io.peermesh.node;
 
-import io.peermesh.runtime.TokenBucket;
-import io.peermesh.discovery.AddressResolver;
-import io.peermesh.discovery.DnsDiscovery;
-import io.peermesh.discovery.LookupResult;
-import io.peermesh.runtime.Link;
 import io.peermesh.broadcast.BroadcastDrop;
 import io.peermesh.broadcast.Broadcasts;
 import io.peermesh.broadcast.PublishResult;
+import io.peermesh.discovery.AddressResolver;
+import io.peermesh.discovery.DnsDiscovery;
+import io.peermesh.discovery.LookupResult;
 import io.peermesh.members.Member;
 import io.peermesh.members.MemberEvents;
 import io.peermesh.members.Membership;
+import io.peermesh.runtime.Link;
 import io.peermesh.runtime.Loop;
-import io.peermesh.wire.Metadata;
-import io.peermesh.wire.MetadataDrop;
+import io.peermesh.runtime.TokenBucket;
 import io.peermesh.runtime.Transport;
 import io.peermesh.wire.HostPort;
 import io.peermesh.wire.Message;
+import io.peermesh.wire.MessageCodec;
+import io.peermesh.wire.Metadata;
+import io.peermesh.wire.MetadataDrop;
 import io.peermesh.wire.ProtocolError;
 import io.peermesh.wire.ProtocolViolation;
 import io.peermesh.wire.RejectReason;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -88,9 +90,8 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
     private volatile long readinessRefreshes; // for tests: how often readiness was recomputed ...
     private volatile long targetsWalkedForReadiness; // ... and how many dial targets that visited
     private final Membership membership;
+    private final MemberLinks memberLinks;
     private final Broadcasts broadcasts;
-    /** Keys set at run time (PUT /node/metadata), on top of p2p.metadata.*. */
-    private Metadata appMetadata = Metadata.EMPTY;
 
     /**
      * @param resolver resolves {@code p2p.discovery.dns}; required when it is set
@@ -110,8 +111,9 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
         this.eviction = new Eviction(config.pingTimeout()); // at most one per ping timeout
         // Suspicion lasts one ping timeout: a dropped link is re-dialled within dial-backoff-min,
         // and a peer silent that long again would be dropped again. Records of the gone stay 60 s.
+        this.memberLinks = new MemberLinks(table, loop);
         this.membership = new Membership(nodeId, config.advertise() == null ? null : config.advertise().toString(),
-                config.metadata(), loop, new MemberLinks(table, loop), observer::suspicionEnded,
+                config.metadata(), loop, memberLinks, observer::suspicionEnded,
                 config.pingTimeout().toMillis(), MEMBER_RETENTION_MILLIS);
         this.broadcasts = new Broadcasts(nodeId, config.broadcast(), loop, this::sendToAllV2, new Broadcasts.Observer() {
             @Override public void published() { observer.broadcast(BroadcastOutcome.PUBLISHED); }
@@ -585,7 +587,6 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
             return Future.failedFuture(e);
         }
         return onLoop(() -> {
-            appMetadata = app;
             long incarnation = membership.setOwnMetadata(combined);
             sendToAllV2(new Message.Meta(incarnation, combined, null), null);
             return null;
@@ -594,10 +595,14 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
 
     /** Sends to every registered peer that speaks v2 (a v1 peer would count the type as unknown). */
     private void sendToAllV2(Message m, String exceptNodeId) {
+        Buffer line = null; // encoded once for all: a broadcast may carry 64 KiB
         for (PeerConnection c : table.connections()) {
             Integer v = c.peerHello().version();
             if (v != null && v >= 2 && !c.nodeId().equals(exceptNodeId)) {
-                c.send(m);
+                if (line == null) {
+                    line = MessageCodec.encode(m);
+                }
+                c.send(m.type(), line);
             }
         }
     }
@@ -606,8 +611,7 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
 
     /** Publishes to every member (this one included); see {@link Broadcasts}. Safe from any thread. */
     public Future<PublishResult> publish(String topic, String payloadJson) {
-        return onLoop(() -> stopping ? new PublishResult.Refused(PublishResult.Reason.NOT_RUNNING, "the node is stopping")
-                : broadcasts.publish(topic, payloadJson));
+        return onLoop(() -> broadcasts.publish(topic, payloadJson)); // refused once stop began
     }
 
     /** Registers for every delivery from now on; safe from any thread. */
@@ -627,7 +631,7 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
     /** A registered peer left the table: re-dial or forget it, look again for others. */
     private void peerGone(PeerConnection c) {
         LOG.info(() -> "peer " + c.nodeId() + " disconnected: " + c.closeReason());
-        membership.unlinked(c.nodeId(), c.peerSaidBye());
+        membership.unlinked(c.nodeId(), c.peerSaidBye(), memberLinks.lastHeardMillis(c));
         broadcasts.peerGone(c.nodeId());
         dialer.peerLost(c.nodeId(), c.peerSaidBye());
         if (table.size() < config.minPeers()) {

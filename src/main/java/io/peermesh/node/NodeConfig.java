@@ -1,13 +1,13 @@
 package io.peermesh.node;
 
+import io.peermesh.broadcast.BroadcastConfig;
 import io.peermesh.wire.HostPort;
+import io.peermesh.wire.Metadata;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
-import io.peermesh.wire.Metadata;
-import io.peermesh.broadcast.BroadcastConfig;
 
 /**
  * Everything a node needs to know, as one validated value. Build it with {@link #builder()};

@@ -1,5 +1,7 @@
 package io.peermesh.node;
 
+import io.peermesh.runtime.Link;
+import io.peermesh.runtime.LinkFailure;
 import io.peermesh.runtime.TokenBucket;
 import io.peermesh.wire.LineFramer;
 import io.peermesh.wire.Message;
@@ -8,8 +10,6 @@ import io.peermesh.wire.MsgType;
 import io.peermesh.wire.ProtocolError;
 import io.peermesh.wire.ProtocolViolation;
 import io.peermesh.wire.RejectReason;
-import io.peermesh.runtime.Link;
-import io.peermesh.runtime.LinkFailure;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.util.logging.Level;
@@ -294,12 +294,18 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler {
 
     /** Writes one message as one write. Ignored once closed. */
     void send(Message message) {
+        if (state != ConnectionState.CLOSED) {
+            send(message.type(), MessageCodec.encode(message));
+        }
+    }
+
+    /** Writes a message already encoded (one line for many peers). Ignored once closed. */
+    void send(io.peermesh.wire.MsgType type, Buffer line) {
         if (state == ConnectionState.CLOSED) {
             return;
         }
-        Buffer line = MessageCodec.encode(message);
         boolean fits = socket.write(line);
-        owner.observer().sent(message.type(), line.length());
+        owner.observer().sent(type, line.length());
         // Only a live link with a full queue is a slow reader (see Link#write).
         if (!fits) {
             // The peer does not read what we send: drop it before it costs unbounded memory.
@@ -351,8 +357,7 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler {
 
     /** True when the peer proved alive (handshake or pong) within {@code windowNanos}. */
     boolean aliveWithin(long nowNanos, long windowNanos) {
-        long last = Math.max(establishedAtNanos, pings.lastPongNanos());
-        return state == ConnectionState.ESTABLISHED && nowNanos - last < windowNanos;
+        return state == ConnectionState.ESTABLISHED && nowNanos - lastHeardNanos() < windowNanos;
     }
 
     void expectAddr() {

@@ -165,61 +165,60 @@ public final class PeerNode extends AbstractVerticle {
 
     /** The member list, this node first. */
     public Future<List<io.peermesh.members.Member>> members() {
-        MeshNode node = core;
-        return node == null ? Future.failedFuture("node not started") : node.members();
+        return ifStarted(MeshNode::members, Future.failedFuture("node not started"));
     }
 
     /** See {@link MeshNode#subscribeMembers}; false before start. */
     public boolean subscribeMembers(String lastEventId, io.peermesh.members.MemberEvents.Listener listener,
                                     java.util.function.Consumer<io.peermesh.members.MemberEvents.Catchup> catchup) {
-        MeshNode node = core;
-        if (node == null) {
-            return false;
-        }
-        node.subscribeMembers(lastEventId, listener, catchup);
-        return true;
+        return ifStarted(n -> {
+            n.subscribeMembers(lastEventId, listener, catchup);
+            return true;
+        }, false);
     }
 
     public void unsubscribeMembers(io.peermesh.members.MemberEvents.Listener listener) {
-        MeshNode node = core;
-        if (node != null) {
-            node.unsubscribeMembers(listener);
-        }
+        ifStarted(n -> {
+            n.unsubscribeMembers(listener);
+            return null;
+        }, null);
     }
 
     /** See {@link MeshNode#setMetadata}. */
     public Future<Void> setMetadata(io.peermesh.wire.Metadata metadata) {
-        MeshNode node = core;
-        return node == null ? Future.failedFuture("node not started") : node.setMetadata(metadata);
+        return ifStarted(n -> n.setMetadata(metadata), Future.failedFuture("node not started"));
     }
 
     /** See {@link MeshNode#publish}. */
     public Future<io.peermesh.broadcast.PublishResult> publish(String topic, String payloadJson) {
-        MeshNode node = core;
-        return node == null ? Future.succeededFuture(new io.peermesh.broadcast.PublishResult.Refused(
-                io.peermesh.broadcast.PublishResult.Reason.NOT_RUNNING, "the node is not started")) : node.publish(topic, payloadJson);
+        return ifStarted(n -> n.publish(topic, payloadJson), Future.succeededFuture(new io.peermesh.broadcast.PublishResult.Refused(
+                io.peermesh.broadcast.PublishResult.Reason.NOT_RUNNING, "the node is not started")));
     }
 
+    /** See {@link MeshNode#subscribeMessages}; false before start. */
     public boolean subscribeMessages(io.peermesh.broadcast.Broadcasts.Listener listener) {
-        MeshNode node = core;
-        if (node == null) {
-            return false;
-        }
-        node.subscribeMessages(listener);
-        return true;
+        return ifStarted(n -> {
+            n.subscribeMessages(listener);
+            return true;
+        }, false);
     }
 
     public void unsubscribeMessages(io.peermesh.broadcast.Broadcasts.Listener listener) {
-        MeshNode node = core;
-        if (node != null) {
-            node.unsubscribeMessages(listener);
-        }
+        ifStarted(n -> {
+            n.unsubscribeMessages(listener);
+            return null;
+        }, null);
     }
 
     /** Members in this state, this node included; safe from any thread. */
     public int memberCount(io.peermesh.members.MemberState state) {
+        return ifStarted(n -> n.membership().counts().getOrDefault(state, 0), 0);
+    }
+
+    /** {@code call} on the core once deployed, else {@code otherwise}. */
+    private <T> T ifStarted(java.util.function.Function<MeshNode, T> call, T otherwise) {
         MeshNode n = core;
-        return n == null ? 0 : n.membership().counts().getOrDefault(state, 0);
+        return n == null ? otherwise : call.apply(n);
     }
 
     public NodeView view() {

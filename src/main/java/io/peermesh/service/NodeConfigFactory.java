@@ -1,19 +1,19 @@
 package io.peermesh.service;
 
+import io.peermesh.broadcast.BroadcastConfig;
 import io.peermesh.node.DiscoveryConfig;
 import io.peermesh.node.LimitsConfig;
 import io.peermesh.node.NodeConfig;
 import io.peermesh.node.PeerTls;
 import io.peermesh.wire.HostPort;
-import io.peermesh.broadcast.BroadcastConfig;
 import io.peermesh.wire.Metadata;
-import java.util.Map;
 import io.quarkus.tls.TlsConfiguration;
 import io.quarkus.tls.TlsConfigurationRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /** Turns the Quarkus {@link P2pConfig} into the core's {@link NodeConfig}, failing with what to change. */

@@ -165,7 +165,7 @@ public final class MessageCodec {
             return;
         }
         if ("payload".equals(name)) {
-            f.payload = rawValue(p, value, f.text);
+            f.payload = rawValue(p, f.text);
             return;
         }
         // Containers are never a valid value for the fields below; skip them (bounded by maxNestingDepth).
@@ -180,6 +180,7 @@ public final class MessageCodec {
             case "detail" -> f.detail = clip(text(p, value));
             case "peercount" -> {
                 f.peerCountToken = value;
+                // Not longValue(): a peercount too large for a long has always been read as 0, not refused.
                 if (value == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
                     f.peerCount = p.getLongValue();
                 }
@@ -258,15 +259,11 @@ public final class MessageCodec {
     }
 
     /** The JSON text of the value starting at the current token, exactly as sent. */
-    private static String rawValue(JsonParser p, JsonToken value, char[] text) throws IOException {
+    private static String rawValue(JsonParser p, char[] text) throws IOException {
         int start = (int) p.currentTokenLocation().getCharOffset();
         p.skipChildren();
         p.finishToken();
-        int end = (int) p.currentLocation().getCharOffset();
-        if (value == JsonToken.VALUE_STRING) {
-            // The location sits past the closing quote once the string is finished.
-            end = Math.max(end, start + 2);
-        }
+        int end = (int) p.currentLocation().getCharOffset(); // past the value once it is finished
         return new String(text, start, end - start).strip();
     }
 

@@ -85,10 +85,6 @@ public final class Metadata {
         return pairs;
     }
 
-    public boolean isEmpty() {
-        return pairs.isEmpty();
-    }
-
     /** Bytes of its keys and values in UTF-8: what {@link #MAX_BYTES} bounds. */
     public int bytes() {
         return bytes;
