@@ -51,6 +51,14 @@ async def _pipe(reader, writer, counter):
         writer.transport.abort()   # a reset on one side resets the other
 
 
+async def _close_all(tasks):
+    """Resets the connections of the handler tasks {task: writers} and lets the handlers finish."""
+    for writers in list(tasks.values()):
+        for w in writers:
+            w.transport.abort()
+    await asyncio.gather(*list(tasks), return_exceptions=True)
+
+
 def cmd_forward(a):
     """The inbound half of an Istio sidecar (sidecar mode, Istio >= 1.10): connections REDIRECTed
     to --port are connected on to where they were headed (SO_ORIGINAL_DST: the pod IP and the peer
@@ -58,7 +66,7 @@ def cmd_forward(a):
     every inbound connection come from there). Accepted first, then connected: when nothing listens
     behind, the client sees a connection that closes, as with Envoy. At most --max-conns pairs."""
     stats = {"accepted": 0, "forwarded": 0, "upstream_failed": 0, "over_limit": 0, "bytes": [0]}
-    open_pairs = set()
+    open_pairs = {}   # task -> its two writers
 
     async def handle(reader, writer):
         stats["accepted"] += 1
@@ -81,11 +89,11 @@ def cmd_forward(a):
             return
         stats["forwarded"] += 1
         task = asyncio.current_task()
-        open_pairs.add(task)
+        open_pairs[task] = (writer, up_w)
         try:
             await asyncio.gather(_pipe(reader, up_w, stats["bytes"]), _pipe(up_r, writer, stats["bytes"]))
         finally:
-            open_pairs.discard(task)
+            open_pairs.pop(task, None)
             up_w.close()
             writer.close()
 
@@ -99,6 +107,7 @@ def cmd_forward(a):
         await stop.wait()
         server.close()
         s = dict(stats, bytes=stats["bytes"][0], open=len(open_pairs))
+        await _close_all(open_pairs)
         print("stopped: " + json.dumps(s, sort_keys=True), flush=True)
 
     asyncio.run(main())
@@ -110,7 +119,7 @@ def cmd_gray_listen(a):
     """Accepts TCP connections on --host:--port and never sends a byte (what it is sent is read and
     dropped, so no buffer fills): a proxy accepting for a dead pod, a hung process whose kernel
     still completes connects. At most --max open connections; more are closed at once."""
-    conns = set()
+    conns = {}   # task -> its writer
     stats = {"accepted": 0}
 
     async def handle(reader, writer):
@@ -119,14 +128,14 @@ def cmd_gray_listen(a):
             writer.transport.abort()
             return
         task = asyncio.current_task()
-        conns.add(task)
+        conns[task] = (writer,)
         try:
             while await reader.read(65536):
                 pass
         except (ConnectionError, OSError):
             pass
         finally:
-            conns.discard(task)
+            conns.pop(task, None)
             writer.close()
 
     async def main():
@@ -137,6 +146,7 @@ def cmd_gray_listen(a):
         print("listening on %s:%d, answering nothing" % (a.host, a.port), flush=True)
         await stop.wait()
         server.close()
+        await _close_all(conns)
         print("stopped: accepted %d connections" % stats["accepted"], flush=True)
 
     asyncio.run(main())
@@ -310,13 +320,18 @@ def _targets(pods):
 
 
 def cmd_link(a):
-    """Waits until, on every pod, the dial target --addr has link --link (`none`: no gray link;
-    `gone`: no such target at all). Prints the target's state, link and problem as seen."""
+    """Waits until, on every pod (--any: on one at least), the dial target --addr has link --link
+    (`none`: no gray link; `gone`: no such target at all) and, with --state, that state. Prints the
+    target's state, link and problem as seen."""
     pods = sim.Pods(a.pods)
 
     def check():
         got = _targets(pods)
         bad, seen = {}, {}
+        if a.any:
+            good = {n: t for n, ts in got.items() for t in ts or [] if t.get("address") == a.addr
+                    and (t.get("link") or "none") == a.link and (not a.state or t.get("state") == a.state)}
+            return bool(good), ({} if good else {"all": "none yet"}, good)
         for n, targets in got.items():
             if targets is None:
                 bad[n] = "no answer"
@@ -338,7 +353,7 @@ def cmd_link(a):
         a.addr, a.link, " (state %s)" % a.state if a.state else "", len(seen)))
     if ok and example and a.link not in ("gone", "none"):
         what += ", e.g. \"%s\"" % str(example.get("problem"))[:110]
-    elif ok and example:
+    elif ok and example and not a.state:
         what += " (state %s)" % example.get("state")
     sim.done(ok, el, what if ok else "not yet: " + json.dumps(bad, sort_keys=True)[:1000])
 
@@ -371,8 +386,9 @@ def cmd_metric_is(a):
         return all(v == a.value for v in got.values()), got
 
     ok, got, el = sim.poll(a.deadline, check, interval=0.25)
-    sim.done(ok, el, "%s{%s} = %g on every pod" % (a.name, a.match, a.value) if ok else
-             "%s{%s}: %s" % (a.name, a.match, json.dumps(got, sort_keys=True)))
+    series = a.name + ("{%s}" % a.match if a.match else " (all series)")
+    sim.done(ok, el, "%s = %g on every pod" % (series, a.value) if ok else
+             "%s: %s" % (series, json.dumps(got, sort_keys=True)))
 
 
 def cmd_peer_direction(a):
@@ -451,7 +467,8 @@ def main():
         (["--network"], {"default": "peermesh"}), (["--seed"], {"type": int, "default": 10}))
     add("paths", cmd_paths, pods, deadline, (["--source"], {"default": SIDECAR_SOURCE}), (["--net"], {"required": True}))
     add("link", cmd_link, pods, deadline, (["--addr"], {"required": True}),
-        (["--link"], {"choices": ["no_hello", "one_way", "none", "gone"], "required": True}), (["--state"], {"default": None}))
+        (["--link"], {"choices": ["no_hello", "one_way", "none", "gone"], "required": True}), (["--state"], {"default": None}),
+        (["--any"], {"action": "store_true"}))
     add("no-link-data", cmd_no_link_data, pods, deadline)
     add("metric-is", cmd_metric_is, pods, deadline, (["--name"], {"required": True}), (["--match"], {"default": None}),
         (["--value"], {"type": float, "required": True}))

@@ -113,12 +113,15 @@ s_gray() {
   must "${SC[@]}" metric-is --deadline 5 --name p2p_link_problems_current --match 'problem="no_hello"' --value 0 \
     $(specs "${all[@]}") || ok=1
   must "${SC[@]}" no-link-data --deadline 5 $(specs "${all[@]}") || ok=1
-  # Accepting again, then dropped from DNS while it still accepts (a dial may be in its handshake
-  # there): every pod forgets the address. Bound: a lookup (1.2 s), then the dial in flight ends
-  # (handshake-timeout 5 s); +5 s for load.
+  # Accepting again, then dropped from DNS while it still accepts, at a moment when a dial is in
+  # its handshake there: every pod forgets the address, the one whose dial was in flight too (it
+  # used to re-dial it for ever, with no source). Bound: a lookup (1.2 s), then the dial in flight
+  # ends (handshake-timeout 5 s); +5 s for load.
   gray_start || return 1
   must "${SC[@]}" link --deadline $((BACKOFF_MAX + CONNECT_TIMEOUT + HANDSHAKE_TIMEOUT + 5)) --addr "$addr" \
     --link no_hello $(specs "${all[@]}") || ok=1
+  must "${SC[@]}" link --any --deadline $((BACKOFF_MAX + 5)) --addr "$addr" --link no_hello --state handshaking \
+    $(specs "${all[@]}") || ok=1
   dns_remove gray
   unset "POD_IP[gray]"
   check "${SC[@]}" link --deadline $((HANDSHAKE_TIMEOUT + 7)) --addr "$addr" --link gone $(specs "${all[@]}") || ok=1
@@ -188,15 +191,15 @@ s_hostile() {
 
 PAUSE_BACK=
 s_pause() {
-  local v=${LIVE[${#LIVE[@]} / 2]} ok=0 rest pid t0 id
-  rest=$(others "$v"); pid=${POD_PID[$v]}; id=${POD_ID[$v]:-unknown}
+  local v=${LIVE[${#LIVE[@]} / 2]} ok=0 rest pid t0 vid
+  rest=$(others "$v"); pid=${POD_PID[$v]}; vid=${POD_ID[$v]:-unknown}
   must py mesh --deadline 20 --dead "$DEAD_IDS" $(specs "${LIVE[@]}") || return 1
   t0=$EPOCHREALTIME
   signal STOP "$pid"
   # Bound: ping-timeout 3 s + ping-interval 1 s, plus 3 s of slack for a loaded 2-core machine. Its
   # sidecar keeps accepting meanwhile (a container of its own): re-dials reach a kernel that
   # completes the connect for a process that cannot answer.
-  must py dropped --deadline 7 --id "$id" $(specs $rest) || ok=1
+  must py dropped --deadline 7 --id "$vid" $(specs $rest) || ok=1
   note "$v paused (SIGSTOP): dropped by all after $(elapsed "$t0")s"
   signal CONT "$pid"
   t0=$EPOCHREALTIME
@@ -206,7 +209,7 @@ s_pause() {
   PAUSE_BACK=$(elapsed "$t0")
   note "SIGCONT: back in both peer tables of all $(wc -w <<<"$rest") peers ${PAUSE_BACK}s later"
   node_ids "$v"
-  [ "${POD_ID[$v]:-}" = "$id" ] && ! exited "$pid" || { note "RESTARTED: node id $id -> ${POD_ID[$v]:-}"; ok=1; }
+  [ "${POD_ID[$v]:-}" = "$vid" ] && ! exited "$pid" || { note "RESTARTED: node id $vid -> ${POD_ID[$v]:-}"; ok=1; }
   must py wait-ready --deadline 5 $(specs "${LIVE[@]}") || ok=1
   # Dials its sidecar accepted while it was stopped were gray (no_hello) for a moment: all cleared.
   check "${SC[@]}" metric-is --deadline 15 --name p2p_link_problems_current --value 0 $(specs "${LIVE[@]}") || ok=1
