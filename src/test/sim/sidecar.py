@@ -52,10 +52,12 @@ async def _pipe(reader, writer, counter):
 
 
 async def _close_all(tasks):
-    """Resets the connections of the handler tasks {task: writers} and lets the handlers finish."""
-    for writers in list(tasks.values()):
+    """Resets the connections of the handler tasks {task: [writers]} and lets the handlers finish
+    (a handler still connecting is cancelled, and returns)."""
+    for task, writers in list(tasks.items()):
         for w in writers:
             w.transport.abort()
+        task.cancel()
     await asyncio.gather(*list(tasks), return_exceptions=True)
 
 
@@ -64,38 +66,40 @@ def cmd_forward(a):
     to --port are connected on to where they were headed (SO_ORIGINAL_DST: the pod IP and the peer
     port) from --bind (Istio binds its inbound upstream connections to 127.0.0.6, so the app sees
     every inbound connection come from there). Accepted first, then connected: when nothing listens
-    behind, the client sees a connection that closes, as with Envoy. At most --max-conns pairs."""
+    behind, the client sees a connection that closes, as with Envoy. At most --max-conns at once."""
     stats = {"accepted": 0, "forwarded": 0, "upstream_failed": 0, "over_limit": 0, "bytes": [0]}
-    open_pairs = {}   # task -> its two writers
+    handlers = {}   # task -> its writers (client side, then upstream)
 
-    async def handle(reader, writer):
-        stats["accepted"] += 1
-        sock = writer.get_extra_info("socket")
+    async def forward(reader, writer, mine):
         try:
-            dst = _original_dst(sock)
+            dst = _original_dst(writer.get_extra_info("socket"))
         except OSError:
-            writer.close()
             return
-        if len(open_pairs) >= a.max_conns or dst[1] == a.port:
+        if len(handlers) > a.max_conns or dst[1] == a.port:
             stats["over_limit"] += 1
-            writer.transport.abort()
             return
         try:
             up_r, up_w = await asyncio.wait_for(
                 asyncio.open_connection(dst[0], dst[1], local_addr=(a.bind, 0)), timeout=a.connect_timeout)
         except (OSError, asyncio.TimeoutError):
             stats["upstream_failed"] += 1
-            writer.transport.abort()
             return
         stats["forwarded"] += 1
+        mine.append(up_w)
+        await asyncio.gather(_pipe(reader, up_w, stats["bytes"]), _pipe(up_r, writer, stats["bytes"]))
+
+    async def handle(reader, writer):
+        stats["accepted"] += 1
         task = asyncio.current_task()
-        open_pairs[task] = (writer, up_w)
+        mine = handlers[task] = [writer]
         try:
-            await asyncio.gather(_pipe(reader, up_w, stats["bytes"]), _pipe(up_r, writer, stats["bytes"]))
+            await forward(reader, writer, mine)
+        except asyncio.CancelledError:
+            pass   # stopping: a handler must not end cancelled (asyncio's streams would log it)
         finally:
-            open_pairs.pop(task, None)
-            up_w.close()
-            writer.close()
+            handlers.pop(task, None)
+            for w in mine:
+                w.close()
 
     async def main():
         stop = asyncio.Event()
@@ -106,8 +110,8 @@ def cmd_forward(a):
         print("listening on 0.0.0.0:%d, connecting on from %s" % (a.port, a.bind), flush=True)
         await stop.wait()
         server.close()
-        s = dict(stats, bytes=stats["bytes"][0], open=len(open_pairs))
-        await _close_all(open_pairs)
+        s = dict(stats, bytes=stats["bytes"][0], open=len(handlers))
+        await _close_all(handlers)
         print("stopped: " + json.dumps(s, sort_keys=True), flush=True)
 
     asyncio.run(main())
@@ -119,7 +123,7 @@ def cmd_gray_listen(a):
     """Accepts TCP connections on --host:--port and never sends a byte (what it is sent is read and
     dropped, so no buffer fills): a proxy accepting for a dead pod, a hung process whose kernel
     still completes connects. At most --max open connections; more are closed at once."""
-    conns = {}   # task -> its writer
+    conns = {}   # task -> [its writer]
     stats = {"accepted": 0}
 
     async def handle(reader, writer):
@@ -128,12 +132,12 @@ def cmd_gray_listen(a):
             writer.transport.abort()
             return
         task = asyncio.current_task()
-        conns[task] = (writer,)
+        conns[task] = [writer]
         try:
             while await reader.read(65536):
                 pass
-        except (ConnectionError, OSError):
-            pass
+        except (ConnectionError, OSError, asyncio.CancelledError):
+            pass   # reset, or stopping (a handler must not end cancelled: asyncio's streams would log it)
         finally:
             conns.pop(task, None)
             writer.close()
