@@ -23,12 +23,6 @@ PING_INTERVAL=1 PING_TIMEOUT=3
 SHORT_STALL=2
 DEAD_IDS=
 
-same() { # label before after: equal, or a note saying what changed
-  [ "$2" = "$3" ] && return 0
-  note "CHANGED $1: before $2; after $3"
-  return 1
-}
-
 f_stall_short() {
   local v=${LIVE[1]} ok=0 links0 links1 to0 to1 t0 t1
   must py mesh --deadline 20 --dead "$DEAD_IDS" $(specs "${LIVE[@]}") || return 1

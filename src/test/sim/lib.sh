@@ -1,4 +1,4 @@
-# Shared parts of the process-level simulations (cluster.sh, faults.sh, soak.sh), sourced by them:
+# Shared parts of the process-level simulations (cluster.sh, faults.sh, sidecar.sh, soak.sh), sourced by them:
 # pods as network namespaces on a bridge running the real jar, dnsmasq serving the headless
 # Service, optionally Prometheus; processes tracked by PID and start time; checks with deadlines
 # (sim.py); the scenario table; a global deadline; cleanup of everything that was started.
@@ -6,7 +6,10 @@
 #
 # A script sets SIM_NAME (its name, for messages and the run directory's prefix), TIMEOUT (the
 # whole run, seconds), WITH_PROMETHEUS (1 or 0) and PODS, then sources this file and calls, in
-# order, sim_preflight, sim_boot, its scenarios, and summary.
+# order, sim_preflight, sim_boot, its scenarios, and summary. Optional, after sourcing:
+# SIM_TOOLS (command:package pairs it needs beyond these), POD_ENV (VAR=value pairs every pod
+# process gets after the manifest's), POD_SETUP (a function run with the pod's name once its
+# namespace exists, before its first process starts: what an init container or sidecar would do).
 
 SIM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$SIM_DIR/../../.." && pwd)
@@ -38,6 +41,8 @@ sim_preflight() { # setting min max: PODS within min..max (named by the setting)
   command -v curl >/dev/null || need+=(curl)
   [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
   [ "$WITH_PROMETHEUS" = 0 ] || command -v prometheus >/dev/null || need+=(prometheus)
+  local tool
+  for tool in "${SIM_TOOLS[@]}"; do command -v "${tool%%:*}" >/dev/null || need+=("${tool#*:}"); done
   if [ ${#need[@]} -gt 0 ]; then
     if [ "${CI:-}" = true ]; then
       DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null \
@@ -51,7 +56,7 @@ sim_preflight() { # setting min max: PODS within min..max (named by the setting)
   # One simulation at a time: they share the bridge, the namespaces' names and the addresses.
   mkdir -p /run/lock
   exec 9>/run/lock/peermesh-sim.lock
-  flock -n 9 || die "another simulation (cluster.sh, faults.sh or soak.sh) holds /run/lock/peermesh-sim.lock"
+  flock -n 9 || die "another simulation (cluster.sh, faults.sh, sidecar.sh or soak.sh) holds /run/lock/peermesh-sim.lock"
 
   # Leftovers of a run that could not clean up (killed -9): namespaces without processes are ours to
   # remove; with processes still inside, stop rather than guess whose they are.
@@ -93,6 +98,7 @@ LIVE=()         # pods whose process runs (or is paused): Prometheus targets, li
 DNS_PODS=()     # pods the headless Service lists
 HELPERS=()      # our background helpers (sampler, throttle loop)
 EXTRA_PIDS=()   # other processes a script started (e.g. a second node in a pod's namespace)
+SIM_TOOLS=() POD_ENV=() POD_SETUP=
 DNSMASQ_PID= PROM_PID= WATCHDOG_PID= CHILD=
 T_START=$EPOCHREALTIME
 R_NAME=() R_RES=() R_SECS=() R_DETAIL=()
@@ -299,13 +305,14 @@ pod_create() { # name ip: a pod sandbox (namespace) and its container (the jar)
   local p=$1
   POD_IP[$p]=$2
   ns_make "$(pod_ns "$p")" "$2" "pm-veth${p##*-}" || { echo "cannot create the namespace of $p"; return 1; }
+  [ -z "$POD_SETUP" ] || "$POD_SETUP" "$p" || { echo "cannot set up the namespace of $p"; return 1; }
   pod_start "$p"
 }
 
 pod_exec() { # name log-file [VAR=value...]: the pod's container process in the background, $! its PID
   local p=$1 out=$2 env; shift 2
   mapfile -d '' env < <(py podenv --run "$RUN" --name "$p" --ip "${POD_IP[$p]}")
-  ip netns exec "$(pod_ns "$p")" env -i PATH="$PATH" HOME=/tmp LANG=C.UTF-8 "${env[@]}" "$@" \
+  ip netns exec "$(pod_ns "$p")" env -i PATH="$PATH" HOME=/tmp LANG=C.UTF-8 "${env[@]}" "${POD_ENV[@]}" "$@" \
     java "${JAVA_OPTS[@]}" -jar "$JAR" >"$out" 2>&1 9>&- &
 }
 
@@ -356,7 +363,7 @@ pod_delete() { # name signal|-: the process gets the signal (- : already sent), 
 specs() { local p; for p in "$@"; do printf '%s=%s ' "$p" "${POD_IP[$p]}"; done; }
 others() { local p; for p in "${LIVE[@]}"; do [ "$p" != "$1" ] && printf '%s ' "$p"; done; }
 node_ids() { # records POD_ID of the given pods (their /node answers)
-  local line
+  local name id
   while read -r name id; do [ "$id" != - ] && POD_ID[$name]=$id; done < <(py nodeid --deadline 20 $(specs "$@"))
 }
 free_ip() { # [excluded-ip]: the lowest address of .10-.59 that no pod uses
@@ -404,6 +411,20 @@ _check() {
   return $rc
 }
 note() { DETAIL+="${DETAIL:+; }$*"; }
+same() { # label before after: equal, or a note saying what changed
+  [ "$2" = "$3" ] && return 0
+  note "CHANGED $1: before $2; after $3"
+  return 1
+}
+wait_log() { # file pattern count pid seconds: until the file holds count lines matching, or the pid exits
+  local i
+  for ((i = 0; i < $5 * 10; i++)); do
+    [ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+    exited "$4" && return 1
+    sleep 0.1
+  done
+  return 1
+}
 run_quiet() { [ "$1" = py ] && { shift; set -- "${SIMPY[@]}" "$@"; }; "$@" >"$RUN/check.out" 2>&1 9>&- & CHILD=$!; track $CHILD; wait "$CHILD"; local rc=$?; CHILD=; return $rc; }
 
 scenario() { # title function

@@ -527,9 +527,13 @@ final class Dialer {
             t.state = DialTarget.State.IDLE;
             return;
         }
-        if (t.sources.equals(java.util.EnumSet.of(DialTarget.Source.GOSSIP)) && t.failures >= GOSSIP_FAILURES_TO_FORGET) {
+        // Nobody vouches for it any more: DNS withdrew it while a dial was in flight (withdrawDnsExcept
+        // keeps such a target until the dial ends; a gray listener keeps each dial in its handshake
+        // for handshake-timeout, so this is common: sidecar.sh). Or only hearsay did, and it keeps failing.
+        if (t.sources.isEmpty()
+                || (t.sources.equals(java.util.EnumSet.of(DialTarget.Source.GOSSIP)) && t.failures >= GOSSIP_FAILURES_TO_FORGET)) {
             setLink(t, null, null);
-            targets.remove(t.address); // only hearsay vouched for it, and it keeps failing
+            targets.remove(t.address);
             knownCount = targets.size();
             host.targetsChanged();
             return;

@@ -3,8 +3,10 @@ package io.peermesh.node;
 import io.peermesh.runtime.Clock;
 import io.peermesh.wire.RejectReason;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.IntSupplier;
 
 /**
@@ -13,9 +15,10 @@ import java.util.function.IntSupplier;
  * counted ({@code p2p_limits_total{limit}}) and logged through the per-limit {@link LimitLog}.
  *
  * <p>The per-IP cap counts only connections still in their handshake: behind a sidecar or NAT
- * every peer has one address, and established peers are bounded by max-inbound and max-peers. A
- * refused address gets one connection at a time, on probation: its hello is admitted only from a
- * node id that was a peer here recently.
+ * every peer has one address, and established peers are bounded by max-inbound and max-peers. An
+ * address an established inbound peer comes from is never refused. A refused address gets one
+ * connection at a time, on probation: its hello is admitted only from a node id that was a peer
+ * here recently.
  *
  * <p>Threading: the node's loop.
  */
@@ -30,6 +33,9 @@ final class Gatekeeper {
     /** Inbound connections still in their handshake, with how their address stood when they arrived. */
     private final Map<PeerConnection, Penalties.Verdict> handshaking = new LinkedHashMap<>();
     private final Map<String, Integer> handshakingByIp = new HashMap<>();
+    /** Inbound connections past their handshake, and how many per address. */
+    private final Set<PeerConnection> established = new HashSet<>();
+    private final Map<String, Integer> establishedByIp = new HashMap<>();
     private int inboundOpen;
 
     Gatekeeper(LimitsConfig limits, Clock clock, NodeObserver observer, LimitLog log, IntSupplier pendingHandshakes) {
@@ -94,13 +100,20 @@ final class Gatekeeper {
     /** The handshake of {@code c} was valid and accepted (established, or promoted from parked). */
     void validHandshake(PeerConnection c) {
         leftHandshake(c);
+        if (c.direction() == Direction.INBOUND && established.add(c)) {
+            establishedByIp.merge(c.remoteIp(), 1, Integer::sum);
+        }
         penalties.validHandshake(c.direction() == Direction.INBOUND ? c.remoteIp() : null, c.nodeId(), clock.nanoTime());
     }
 
-    /** The connection broke the protocol or flooded: an offence against its address. */
+    /**
+     * The connection broke the protocol or flooded: an offence against its address, which is never
+     * refused while another inbound peer is connected from there (the offender's own does not count).
+     */
     void offence(PeerConnection c) {
         if (c.direction() == Direction.INBOUND) {
-            penalties.offence(c.remoteIp(), clock.nanoTime());
+            int peersThere = establishedByIp.getOrDefault(c.remoteIp(), 0) - (established.contains(c) ? 1 : 0);
+            penalties.offence(c.remoteIp(), clock.nanoTime(), peersThere > 0);
         }
     }
 
@@ -108,6 +121,9 @@ final class Gatekeeper {
     void closed(PeerConnection c) {
         inboundOpen--;
         leftHandshake(c);
+        if (established.remove(c)) {
+            establishedByIp.computeIfPresent(c.remoteIp(), (ip, n) -> n <= 1 ? null : n - 1);
+        }
     }
 
     private void leftHandshake(PeerConnection c) {

@@ -12,9 +12,10 @@ import java.util.Map;
  * <li>An offence (a protocol error or a message flood) closes only that connection and counts
  *     against its source address; a valid handshake from the address wipes its count.</li>
  * <li>The address is refused ({@link Verdict#REFUSED}) only after {@code banOffences} offences within
- *     {@code ban-duration} and no valid handshake from it within {@code ban-duration} (an address
- *     that a peer of this node uses is never refused), and even then a hello from a node id that
- *     completed a handshake here within {@code ban-duration} is admitted.</li>
+ *     {@code ban-duration}, with no peer connected from it and no valid handshake from it within
+ *     {@code ban-duration} (an address that a peer of this node uses is never refused), and even
+ *     then a hello from a node id that completed a handshake here within {@code ban-duration} is
+ *     admitted.</li>
  * <li>A connection from an address with an offence on record ({@link Verdict#PENALISED}) that
  *     completes a valid handshake is admitted while there is room, and is the first evicted when
  *     there is not.</li>
@@ -68,8 +69,13 @@ final class Penalties {
         };
     }
 
-    /** A connection from {@code ip} broke the protocol or flooded; it is being closed. */
-    void offence(String ip, long nowNanos) {
+    /**
+     * A connection from {@code ip} broke the protocol or flooded; it is being closed.
+     * {@code peerConnectedFrom}: a peer of this node is connected from {@code ip} now. Handshake
+     * recency alone is not enough: in a mesh stable for longer than ban-duration nobody handshakes,
+     * and a stranger behind the peers' sidecar got the address refused (sidecar.sh, issue 10).
+     */
+    void offence(String ip, long nowNanos, boolean peerConnectedFrom) {
         if (windowNanos <= 0) {
             return; // p2p.limits.ban-duration=0s: nothing is held against anyone
         }
@@ -83,7 +89,7 @@ final class Penalties {
         r.offences++;
         r.lastOffenceNanos = nowNanos;
         Long valid = lastValidByAddress.get(ip);
-        boolean hostsAPeer = valid != null && nowNanos - valid < windowNanos;
+        boolean hostsAPeer = peerConnectedFrom || (valid != null && nowNanos - valid < windowNanos);
         if (r.offences >= threshold && !hostsAPeer) {
             r.refused = true;
         }

@@ -62,6 +62,30 @@ class GrayLinksTest {
     }
 
     @Test
+    void aGrayAddressThatDnsStopsListingIsForgottenEvenWhileADialIsInItsHandshake() throws Exception {
+        // src/test/sim/sidecar.sh: a listener that accepts and never answers, then dropped from the
+        // headless Service. A dial spends handshake-timeout of every round in its handshake there, so
+        // DNS often withdraws the address mid-dial; the failed dial must not keep it, re-dialled forever.
+        FakeResolver dns = new FakeResolver();
+        try (ServerSocket hung = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            HostPort hungAt = new HostPort("127.0.0.1", hung.getLocalPort());
+            PeerNode node = Eventually.get(PeerNode.deploy(nodes.vertx, TestNodes.fast()
+                    .discovery(DiscoveryConfig.DEFAULTS.withDns("peermesh-peers").withDnsInterval(Duration.ofMillis(100)))
+                    .build(), NodeClock.SYSTEM, seen, dns));
+            dns.answer.set(io.peermesh.discovery.LookupResult.ok(List.of(hungAt), "1 address"));
+            await(DEADLINE, () -> "no_hello".equals(link(node, hungAt)), () -> "targets " + Eventually.get(node.targets()));
+            await(DEADLINE, () -> target(node, hungAt) != null && "handshaking".equals(target(node, hungAt).state()),
+                    () -> "targets " + Eventually.get(node.targets()));
+            dns.answer.set(io.peermesh.discovery.LookupResult.ok(List.of(), "0 addresses"));
+            await(DEADLINE, () -> target(node, hungAt) == null,
+                    () -> "still dialled with nobody vouching for it: " + target(node, hungAt));
+            assertEquals(0, node.linkProblems(LinkProblem.NO_HELLO));
+            assertTrue(node.readiness().links().isEmpty(), node.readiness().toString());
+            Eventually.get(node.close());
+        }
+    }
+
+    @Test
     void aPeerThatDialsInWhileOurDialsToItFailIsReachableOneWayUntilTheLinkHeals() throws Exception {
         // A listens on its own port but advertises one where nothing listens yet: B cannot dial it there.
         int unreachable = PeerNodeTest.freePort();

@@ -16,9 +16,9 @@ class PenaltiesTest {
 
     @Test
     void oneOffenceOnlyPenalisesTheAddressItNeverRefusesIt() {
-        penalties.offence(SHARED, 0);
+        penalties.offence(SHARED, 0, false);
         assertEquals(Penalties.Verdict.PENALISED, penalties.verdict(SHARED, SECOND));
-        penalties.offence(SHARED, SECOND);
+        penalties.offence(SHARED, SECOND, false);
         assertEquals(Penalties.Verdict.PENALISED, penalties.verdict(SHARED, 2 * SECOND));
         assertEquals(Penalties.Verdict.CLEAR, penalties.verdict("10.0.0.9", 2 * SECOND), "other addresses untouched");
     }
@@ -26,7 +26,7 @@ class PenaltiesTest {
     @Test
     void theThresholdOfOffencesWithinTheWindowRefusesTheAddress() {
         for (int i = 0; i < 3; i++) {
-            penalties.offence(SHARED, i * SECOND);
+            penalties.offence(SHARED, i * SECOND, false);
         }
         assertEquals(Penalties.Verdict.REFUSED, penalties.verdict(SHARED, 3 * SECOND));
         // refused for ban-duration after the last offence, then clear
@@ -36,19 +36,19 @@ class PenaltiesTest {
 
     @Test
     void offencesSpreadWiderThanTheWindowNeverAddUpToARefusal() {
-        penalties.offence(SHARED, 0);
-        penalties.offence(SHARED, 30 * SECOND);
-        penalties.offence(SHARED, 61 * SECOND); // the series of the first expired: this starts a new one
+        penalties.offence(SHARED, 0, false);
+        penalties.offence(SHARED, 30 * SECOND, false);
+        penalties.offence(SHARED, 61 * SECOND, false); // the series of the first expired: this starts a new one
         assertEquals(Penalties.Verdict.PENALISED, penalties.verdict(SHARED, 62 * SECOND));
     }
 
     @Test
     void aValidHandshakeFromTheAddressWipesItsOffences() {
-        penalties.offence(SHARED, 0);
-        penalties.offence(SHARED, SECOND);
+        penalties.offence(SHARED, 0, false);
+        penalties.offence(SHARED, SECOND, false);
         penalties.validHandshake(SHARED, "legit", 2 * SECOND); // a real peer behind the same sidecar
-        penalties.offence(SHARED, 3 * SECOND);
-        penalties.offence(SHARED, 4 * SECOND);
+        penalties.offence(SHARED, 3 * SECOND, false);
+        penalties.offence(SHARED, 4 * SECOND, false);
         assertEquals(Penalties.Verdict.PENALISED, penalties.verdict(SHARED, 5 * SECOND), "never three in a row");
     }
 
@@ -56,13 +56,22 @@ class PenaltiesTest {
     void anAddressThatAPeerUsedWithinTheWindowIsNeverRefused() {
         penalties.validHandshake(SHARED, "legit", 0);
         for (int i = 1; i <= 10; i++) {
-            penalties.offence(SHARED, i * SECOND); // a stranger behind the same sidecar, over and over
+            penalties.offence(SHARED, i * SECOND, false); // a stranger behind the same sidecar, over and over
         }
         assertEquals(Penalties.Verdict.PENALISED, penalties.verdict(SHARED, 11 * SECOND));
         for (int i = 61; i <= 63; i++) {
-            penalties.offence(SHARED, i * SECOND); // no peer from there for a whole window now
+            penalties.offence(SHARED, i * SECOND, false); // no peer from there for a whole window now
         }
         assertEquals(Penalties.Verdict.REFUSED, penalties.verdict(SHARED, 64 * SECOND));
+    }
+
+    @Test
+    void anAddressAPeerIsConnectedFromIsNeverRefusedHoweverOldItsHandshake() {
+        penalties.validHandshake(SHARED, "legit", 0);
+        for (int i = 61; i <= 70; i++) {
+            penalties.offence(SHARED, i * SECOND, true); // the peer still connected, its handshake a window old
+        }
+        assertEquals(Penalties.Verdict.PENALISED, penalties.verdict(SHARED, 71 * SECOND));
     }
 
     @Test
@@ -77,7 +86,7 @@ class PenaltiesTest {
     void aZeroBanDurationHoldsNothingAgainstAnyone() {
         Penalties off = new Penalties(Duration.ZERO, 3);
         for (int i = 0; i < 10; i++) {
-            off.offence(SHARED, i);
+            off.offence(SHARED, i, false);
         }
         assertEquals(Penalties.Verdict.CLEAR, off.verdict(SHARED, 10));
     }
@@ -85,7 +94,7 @@ class PenaltiesTest {
     @Test
     void theRecordsAreBounded() {
         for (int i = 0; i < Penalties.MAX_ENTRIES + 100; i++) {
-            penalties.offence("10." + (i >> 16) + "." + ((i >> 8) & 255) + "." + (i & 255), 0);
+            penalties.offence("10." + (i >> 16) + "." + ((i >> 8) & 255) + "." + (i & 255), 0, false);
         }
         assertEquals(Penalties.MAX_ENTRIES, penalties.size());
     }

@@ -107,4 +107,34 @@ class SharedAddressTest {
         assertEquals(0, seen.count(Limit.COOLING_OFF), seen.toString());
         assertTrue(connectedSince(a).keySet().containsAll(List.of(c.nodeId(), d.nodeId())));
     }
+    /**
+     * A mesh that has been stable for longer than ban-duration: no handshake from the shared address
+     * for a minute, only peers connected through it (sidecar.sh found this: the stranger's third
+     * line of garbage had the address refused, and a restarted pod's hello got {@code cooling_off}).
+     * An address peers are connected from is never refused, however old their handshakes.
+     */
+    @Test
+    void anAddressPeersAreConnectedFromIsNeverRefusedHoweverOldTheirHandshakes() throws Exception {
+        ManualClock clock = new ManualClock();
+        PeerNode a = nodes.start(withDefaultPenalties().internalPingTimer(false).build(), clock, seen);
+        try (FakePeer legit = new FakePeer(a.port())) {
+            assertTrue(legit.handshake().contains("\"hello\""));
+            await(DEADLINE, () -> a.peerCount() == 1, () -> "peers " + a.peerCount());
+            clock.advance(LimitsConfig.DEFAULTS.banDuration().plusSeconds(1)); // its handshake is older than ban-duration now
+
+            for (int i = 0; i < 2 * LimitsConfig.DEFAULTS.banOffences(); i++) {
+                try (FakePeer rude = new FakePeer(a.port())) {
+                    rude.send("garbage " + i);
+                    assertTrue(rude.closedByNode());
+                }
+            }
+            await(DEADLINE, () -> seen.count(io.peermesh.wire.ProtocolError.INVALID_JSON) == 6, seen::toString);
+            try (FakePeer newcomer = new FakePeer(a.port())) { // e.g. a pod restarted with a new node id
+                String answer = newcomer.handshake();
+                assertTrue(answer != null && answer.contains("\"hello\""), "a newcomer is admitted: " + answer);
+            }
+            assertEquals(0, seen.count(Limit.COOLING_OFF), seen.toString());
+            assertTrue(connectedSince(a).containsKey(legit.nodeId), "the connected peer is untouched");
+        }
+    }
 }
