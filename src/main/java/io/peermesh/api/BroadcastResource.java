@@ -17,6 +17,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -82,14 +83,14 @@ public class BroadcastResource {
     @GET
     @Path("messages/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    public void stream(@Context SseEventSink sink, @Context Sse sse, @QueryParam("topic") String topic) {
-        PeerNode node = running();
-        SseStream stream = streams.open("messages", sink, sse);
-        if (topic != null && MessageCodec.topicProblem(topic) != null) {
-            stream.send("error", null, "{\"error\":\"invalid_topic\",\"message\":\"" + MessageCodec.topicProblem(topic) + "\"}");
-            stream.close();
-            return;
+    public void stream(@Context SseEventSink sink, @Context Sse sse, @Context HttpServerRequest request,
+                       @QueryParam("topic") String topic) {
+        String topicProblem = topic == null ? null : MessageCodec.topicProblem(topic);
+        if (topicProblem != null) { // a status, not an empty stream: answered before the stream opens
+            throw new WebApplicationException(ApiError.response(400, "invalid_topic", topicProblem));
         }
+        PeerNode node = running();
+        SseStream stream = streams.open("messages", sink, sse, request);
         Broadcasts.Listener listener = d -> {
             if (topic == null || topic.equals(d.topic())) {
                 stream.send("message", d.id(), write(d));

@@ -56,9 +56,10 @@ public class MembersResource {
     @GET
     @Path("members/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    public void stream(@Context SseEventSink sink, @Context Sse sse, @HeaderParam("Last-Event-ID") String lastEventId) {
+    public void stream(@Context SseEventSink sink, @Context Sse sse, @Context HttpServerRequest request,
+                       @HeaderParam("Last-Event-ID") String lastEventId) {
         PeerNode node = running();
-        SseStream stream = streams.open("members", sink, sse);
+        SseStream stream = streams.open("members", sink, sse, request);
         MemberEvents.Listener listener = e -> stream.send(e.kind().label(), e.id(), write(e.member()));
         stream.onClose(() -> node.unsubscribeMembers(listener));
         boolean subscribed = node.subscribeMembers(lastEventId, listener, catchup -> {

@@ -4,11 +4,15 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.peermesh.service.P2pConfig;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 import java.util.List;
@@ -17,25 +21,38 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The open event streams: counted ({@code p2p_api_streams{stream}}), their cut-offs counted
- * ({@code p2p_api_stream_cutoffs_total{stream}}), and all closed when the application stops.
+ * The open event streams: at most {@code p2p.api.max-streams} of them, counted
+ * ({@code p2p_api_streams{stream}}), their cut-offs counted ({@code p2p_api_stream_cutoffs_total{stream}}),
+ * a heartbeat comment every {@value #HEARTBEAT_MILLIS} ms to each (proxies close idle connections,
+ * often after 60 s, and a write is how a client that vanished without a FIN is found), those whose
+ * connection closed let go of within {@value #SWEEP_MILLIS} ms (so an idle stream's subscription and
+ * slot do not outlive its client), and all closed when the application stops.
  */
 @ApplicationScoped
 public class Streams {
 
     static final List<String> NAMES = List.of("members", "messages");
+    static final long HEARTBEAT_MILLIS = 15_000;
+    static final long SWEEP_MILLIS = 1_000;
 
     private final Vertx vertx;
     private final MeterRegistry registry;
     private final Set<SseStream> open = ConcurrentHashMap.newKeySet();
     private final List<Meter> meters = new CopyOnWriteArrayList<>();
     private final java.util.Map<String, Counter> cutoffs = new ConcurrentHashMap<>();
+    private final int maxStreams;
     private volatile boolean stopped;
+    private long sweepTimer = -1;
+    private long sweeps;
 
     @Inject
-    public Streams(Vertx vertx, MeterRegistry registry) {
+    public Streams(Vertx vertx, MeterRegistry registry, P2pConfig config) {
         this.vertx = vertx;
         this.registry = registry;
+        this.maxStreams = config.api().maxStreams();
+        if (maxStreams < 1) {
+            throw new IllegalArgumentException("p2p.api.max-streams must be at least 1, got " + maxStreams);
+        }
         for (String name : NAMES) {
             Counter c = Counter.builder("p2p.api.stream.cutoffs").tag("stream", name)
                     .description("Stream clients cut off for falling behind").register(registry);
@@ -50,14 +67,44 @@ public class Streams {
         return streams.stream().filter(s -> s.name().equals(name)).count();
     }
 
-    /** A new stream for this client; closed at once if the application is stopping. */
-    SseStream open(String name, SseEventSink sink, Sse sse) {
-        SseStream s = new SseStream(name, sink, sse, this);
-        open.add(s);
+    void onStart(@Observes StartupEvent event) {
+        // Created at start, so that a bad p2p.api.max-streams stops the application at once.
+        sweepTimer = vertx.setPeriodic(SWEEP_MILLIS, id -> sweep());
+    }
+
+    private void sweep() {
+        boolean beat = ++sweeps % (HEARTBEAT_MILLIS / SWEEP_MILLIS) == 0;
+        for (SseStream s : open) {
+            s.closeIfGone();
+            if (beat) {
+                s.comment("heartbeat");
+            }
+        }
+    }
+
+    /**
+     * A new stream for this client; closed at once if the application is stopping. Beyond
+     * {@code p2p.api.max-streams} a 503 is thrown before anything is sent, so the client sees a
+     * status and a JSON error rather than an empty stream.
+     */
+    SseStream open(String name, SseEventSink sink, Sse sse, HttpServerRequest request) {
+        SseStream s = new SseStream(name, sink, sse, this, () -> request.response().reset());
+        synchronized (open) { // check and add as one step: concurrent requests must not overshoot
+            if (open.size() >= maxStreams) {
+                throw new WebApplicationException(ApiError.response(503, "too_many_streams", maxStreams
+                        + " event streams are open (p2p.api.max-streams, env P2P_API_MAX_STREAMS): try later"));
+            }
+            open.add(s);
+        }
         if (stopped) {
             s.close();
         }
         return s;
+    }
+
+    /** Streams open now (tests). */
+    int openCount() {
+        return open.size();
     }
 
     void cutOff(SseStream s) {
@@ -78,6 +125,9 @@ public class Streams {
 
     void onStop(@Observes ShutdownEvent event) {
         stopped = true;
+        if (sweepTimer >= 0) {
+            vertx.cancelTimer(sweepTimer);
+        }
         for (SseStream s : List.copyOf(open)) {
             s.close();
         }

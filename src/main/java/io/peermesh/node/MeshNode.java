@@ -230,8 +230,12 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
         // Byes first: closing the server also closes its accepted connections. New connections
         // arriving meanwhile are closed on accept (stopping), and peers do not re-dial a node that
         // said bye within the departure grace (see Dialer).
+        // A dial still waiting for the answer to its hello gets a bye too: the peer may already
+        // count it as established (its hello is on the way back), and without the bye it would
+        // take this departure for a crash and suspect the node for a ping timeout.
         for (PeerConnection c : List.copyOf(open)) {
-            if (c.state() == ConnectionState.ESTABLISHED) {
+            if (c.state() == ConnectionState.ESTABLISHED
+                    || (c.state() == ConnectionState.HANDSHAKING && c.direction() == Direction.OUTBOUND)) {
                 c.send(new Message.Bye("shutdown"));
             }
             closing.add(c.close("node stopping"));

@@ -100,6 +100,13 @@ public interface P2pConfig {
          */
         @WithDefault("off")
         String writes();
+
+        /**
+         * Event streams (/members/stream, /messages/stream) open at once; one more is answered 503.
+         * Each holds at most 4096 events or 1 MiB unsent, so this bounds what slow clients can cost.
+         */
+        @WithDefault("100")
+        int maxStreams();
     }
 
     interface Broadcast {
