@@ -136,10 +136,16 @@ s_slow() {
   rest=$(others "$v"); pid=${POD_PID[$v]}
   before=$(py metric-sum --name p2p_peer_timeouts_total $(specs "${LIVE[@]}"))
   since_before=$(py connected-since --id "${POD_ID[$v]:-unknown}" $(specs $rest))
-  # CPU starvation as a throttled container sees it: paused 0.6 s of every second. Pauses
-  # shorter than ping-timeout - ping-interval (2 s) must never get the pod dropped.
+  # CPU starvation as a throttled container sees it: paused about 0.6 s of every second. Pauses
+  # shorter than ping-timeout - ping-interval (2 s) must never get the pod dropped. Each pause and
+  # run is drawn anew (0.5-0.7 s, 0.3-0.5 s): a fixed 1 s cycle phase-locks with the 1 s pings, so
+  # for tens of seconds every ping could land while the pod runs and none would show the pauses
+  # (seen once: the alert pending only after 40 s).
   ( trap 'signal CONT '"$pid"'; exit 0' TERM
-    while true; do signal STOP "$pid"; sleep 0.6; signal CONT "$pid"; sleep 0.4; done ) 9>&- &
+    while true; do
+      signal STOP "$pid"; sleep "0.$((500 + RANDOM % 200))"
+      signal CONT "$pid"; sleep "0.$((300 + RANDOM % 200))"
+    done ) 9>&- &
   local throttle=$!
   track $throttle; HELPERS+=("$throttle")
   t0=$EPOCHREALTIME
