@@ -18,7 +18,8 @@ final class MemberLinks implements Membership.Links {
     public Double rttMillis(String nodeId) {
         PeerConnection c = table.get(nodeId);
         double rtt = c == null ? -1 : c.smoothedRttNanos();
-        return rtt < 0 ? null : rtt / 1e6;
+        // In microseconds' precision: the digits beyond are the clock's noise, not the link's.
+        return rtt < 0 ? null : Math.round(rtt / 1e3) / 1e3;
     }
 
     @Override
