@@ -126,13 +126,17 @@ class MeshApiStreamsTest {
 
         // Reconnect as an EventSource does after a drop: exactly the changes after the snapshot, in order.
         String lastId = changes.get(changes.size() - 1).id();
+        awaitOpenStreams(0); // max-streams 3: the closed stream must be let go of first
         try (SseClient resumed = SseClient.open(uri("members/stream"), snapshotId)) {
+            assertEquals(200, resumed.status());
             List<SseClient.Event> again = resumed.until("the last change again", e -> lastId.equals(e.id()), DEADLINE);
             assertEquals(ids(changes), ids(again), "resumed after the snapshot: the same changes, no gap, no duplicate");
             resumed.awaitComment("resuming after " + snapshotId, DEADLINE);
         }
         // An id the node does not have (another run's, or one too old): a fresh snapshot.
+        awaitOpenStreams(0);
         try (SseClient fresh = SseClient.open(uri("members/stream"), "0badc0de-12")) {
+            assertEquals(200, fresh.status());
             assertEquals("snapshot", fresh.next("a fresh snapshot", DEADLINE).name());
         }
     }
