@@ -45,12 +45,9 @@ public class BroadcastResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     public Uni<Response> broadcast(@Context HttpServerRequest request, String body) {
-        Response refused = guard.refuse(request);
-        if (refused != null) {
-            return Uni.createFrom().item(refused);
-        }
         JsonNode tree;
         try {
+            guard.check(request);
             tree = ApiError.readJson(json, body);
         } catch (ApiError.Failure e) {
             return Uni.createFrom().item(e.response());

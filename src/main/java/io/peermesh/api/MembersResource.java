@@ -86,12 +86,9 @@ public class MembersResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     public Uni<Response> putMetadata(@Context HttpServerRequest request, String body) {
-        Response refused = guard.refuse(request);
-        if (refused != null) {
-            return Uni.createFrom().item(refused);
-        }
         Metadata metadata;
         try {
+            guard.check(request);
             metadata = parseMetadata(body);
         } catch (ApiError.Failure e) {
             return Uni.createFrom().item(e.response());

@@ -16,6 +16,7 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -39,9 +40,10 @@ public class Streams {
     private final MeterRegistry registry;
     private final Set<SseStream> open = ConcurrentHashMap.newKeySet();
     private final List<Meter> meters = new CopyOnWriteArrayList<>();
-    private final java.util.Map<String, Counter> cutoffs = new ConcurrentHashMap<>();
+    private final Map<String, Counter> cutoffs = new ConcurrentHashMap<>();
     private final int maxStreams;
     private volatile boolean stopped;
+    /** Runs only while a stream is open (guarded by {@code open}): an idle node has no timer for the API. */
     private long sweepTimer = -1;
     private long sweeps;
 
@@ -69,10 +71,16 @@ public class Streams {
 
     void onStart(@Observes StartupEvent event) {
         // Created at start, so that a bad p2p.api.max-streams stops the application at once.
-        sweepTimer = vertx.setPeriodic(SWEEP_MILLIS, id -> sweep());
     }
 
     private void sweep() {
+        synchronized (open) {
+            if (open.isEmpty()) {
+                vertx.cancelTimer(sweepTimer);
+                sweepTimer = -1;
+                return;
+            }
+        }
         boolean beat = ++sweeps % (HEARTBEAT_MILLIS / SWEEP_MILLIS) == 0;
         for (SseStream s : open) {
             s.closeIfGone();
@@ -95,6 +103,10 @@ public class Streams {
                         + " event streams are open (p2p.api.max-streams, env P2P_API_MAX_STREAMS): try later"));
             }
             open.add(s);
+            if (sweepTimer < 0 && !stopped) {
+                sweeps = 0;
+                sweepTimer = vertx.setPeriodic(SWEEP_MILLIS, id -> sweep());
+            }
         }
         if (stopped) {
             s.close();
@@ -124,9 +136,12 @@ public class Streams {
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        stopped = true;
-        if (sweepTimer >= 0) {
-            vertx.cancelTimer(sweepTimer);
+        synchronized (open) {
+            stopped = true;
+            if (sweepTimer >= 0) {
+                vertx.cancelTimer(sweepTimer);
+                sweepTimer = -1;
+            }
         }
         for (SseStream s : List.copyOf(open)) {
             s.close();

@@ -6,7 +6,6 @@ import io.vertx.core.http.HttpServerRequest;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.core.Response;
 
 /** Applies {@code p2p.api.writes} to the write endpoints; an invalid value fails the start. */
 @ApplicationScoped
@@ -23,10 +22,12 @@ public class WriteGuard {
         // Created at start, so that a bad p2p.api.writes stops the application at once.
     }
 
-    /** Null when {@code request} may write, else the 403 to answer. */
-    Response refuse(HttpServerRequest request) {
+    /** Returns when {@code request} may write; else the 403 to answer. */
+    void check(HttpServerRequest request) throws ApiError.Failure {
         String host = request.remoteAddress() == null ? null : request.remoteAddress().host();
         String why = policy.refusal(host);
-        return why == null ? null : ApiError.response(403, "writes_refused", why);
+        if (why != null) {
+            throw new ApiError.Failure(403, "writes_refused", why);
+        }
     }
 }

@@ -1,12 +1,18 @@
 package io.peermesh.node;
 
+import io.peermesh.broadcast.Broadcasts;
+import io.peermesh.broadcast.PublishResult;
 import io.peermesh.discovery.AddressResolver;
 import io.peermesh.discovery.DnsResolver;
 import io.peermesh.discovery.ResolvConf;
+import io.peermesh.members.Member;
+import io.peermesh.members.MemberEvents;
+import io.peermesh.members.MemberState;
 import io.peermesh.vertx.TlsGate;
 import io.peermesh.vertx.VertxLoop;
 import io.peermesh.vertx.VertxTransport;
 import io.peermesh.wire.HostPort;
+import io.peermesh.wire.Metadata;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -16,6 +22,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * A peermesh node on Vert.x: the Vert.x binding of {@link MeshNode}. Deployed as a verticle
@@ -164,61 +172,57 @@ public final class PeerNode extends AbstractVerticle {
     }
 
     /** The member list, this node first. */
-    public Future<List<io.peermesh.members.Member>> members() {
+    public Future<List<Member>> members() {
         return ifStarted(MeshNode::members, Future.failedFuture("node not started"));
     }
 
     /** See {@link MeshNode#subscribeMembers}; false before start. */
-    public boolean subscribeMembers(String lastEventId, io.peermesh.members.MemberEvents.Listener listener,
-                                    java.util.function.Consumer<io.peermesh.members.MemberEvents.Catchup> catchup) {
-        return ifStarted(n -> {
-            n.subscribeMembers(lastEventId, listener, catchup);
-            return true;
-        }, false);
+    public boolean subscribeMembers(String lastEventId, MemberEvents.Listener listener, Consumer<MemberEvents.Catchup> catchup) {
+        return whenStarted(n -> n.subscribeMembers(lastEventId, listener, catchup));
     }
 
-    public void unsubscribeMembers(io.peermesh.members.MemberEvents.Listener listener) {
-        ifStarted(n -> {
-            n.unsubscribeMembers(listener);
-            return null;
-        }, null);
+    public void unsubscribeMembers(MemberEvents.Listener listener) {
+        whenStarted(n -> n.unsubscribeMembers(listener));
     }
 
     /** See {@link MeshNode#setMetadata}. */
-    public Future<Void> setMetadata(io.peermesh.wire.Metadata metadata) {
+    public Future<Void> setMetadata(Metadata metadata) {
         return ifStarted(n -> n.setMetadata(metadata), Future.failedFuture("node not started"));
     }
 
     /** See {@link MeshNode#publish}. */
-    public Future<io.peermesh.broadcast.PublishResult> publish(String topic, String payloadJson) {
-        return ifStarted(n -> n.publish(topic, payloadJson), Future.succeededFuture(new io.peermesh.broadcast.PublishResult.Refused(
-                io.peermesh.broadcast.PublishResult.Reason.NOT_RUNNING, "the node is not started")));
+    public Future<PublishResult> publish(String topic, String payloadJson) {
+        return ifStarted(n -> n.publish(topic, payloadJson), Future.succeededFuture(
+                new PublishResult.Refused(PublishResult.Reason.NOT_RUNNING, "the node is not started")));
     }
 
     /** See {@link MeshNode#subscribeMessages}; false before start. */
-    public boolean subscribeMessages(io.peermesh.broadcast.Broadcasts.Listener listener) {
-        return ifStarted(n -> {
-            n.subscribeMessages(listener);
-            return true;
-        }, false);
+    public boolean subscribeMessages(Broadcasts.Listener listener) {
+        return whenStarted(n -> n.subscribeMessages(listener));
     }
 
-    public void unsubscribeMessages(io.peermesh.broadcast.Broadcasts.Listener listener) {
-        ifStarted(n -> {
-            n.unsubscribeMessages(listener);
-            return null;
-        }, null);
+    public void unsubscribeMessages(Broadcasts.Listener listener) {
+        whenStarted(n -> n.unsubscribeMessages(listener));
     }
 
     /** Members in this state, this node included; safe from any thread. */
-    public int memberCount(io.peermesh.members.MemberState state) {
+    public int memberCount(MemberState state) {
         return ifStarted(n -> n.membership().counts().getOrDefault(state, 0), 0);
     }
 
     /** {@code call} on the core once deployed, else {@code otherwise}. */
-    private <T> T ifStarted(java.util.function.Function<MeshNode, T> call, T otherwise) {
+    private <T> T ifStarted(Function<MeshNode, T> call, T otherwise) {
         MeshNode n = core;
         return n == null ? otherwise : call.apply(n);
+    }
+
+    /** {@code action} on the core once deployed; false (and nothing done) before. */
+    private boolean whenStarted(Consumer<MeshNode> action) {
+        MeshNode n = core;
+        if (n != null) {
+            action.accept(n);
+        }
+        return n != null;
     }
 
     public NodeView view() {

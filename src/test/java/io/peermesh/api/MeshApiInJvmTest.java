@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.peermesh.broadcast.PublishResult;
+import io.peermesh.node.Eventually;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -170,11 +171,8 @@ class MeshApiInJvmTest {
             assertTrue(ids.size() < published.size(), "it was cut before the end");
         }
         given().get("/members").then().statusCode(200); // the node serves on
-        long end = System.nanoTime() + DEADLINE.toNanos();
-        while (streams.openCount() != 0) { // both streams let go of: nothing held for them
-            assertFalse(System.nanoTime() > end, "open streams: " + streams.openCount());
-            Thread.sleep(20); // polls; bounded by the deadline
-        }
+        // Both streams let go of: nothing held for them.
+        Eventually.await(DEADLINE, () -> streams.openCount() == 0, () -> "open streams: " + streams.openCount());
     }
 
     /** The rest of an HTTP/1.1 chunked body, up to its last chunk or the connection's end. */

@@ -5,12 +5,12 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.peermesh.node.Eventually;
 import io.peermesh.node.NodeClock;
 import io.peermesh.node.NodeConfig;
 import io.peermesh.node.NodeObserver;
@@ -269,12 +269,9 @@ class MeshApiStreamsTest {
         return given().contentType("application/json").body(body).post("/broadcast").then();
     }
 
-    private void awaitOpenStreams(int n) throws InterruptedException {
-        long end = System.nanoTime() + DEADLINE.toNanos();
-        while (streams.openCount() != n) {
-            assertFalse(System.nanoTime() > end, "open streams: " + streams.openCount() + ", expected " + n);
-            Thread.sleep(20); // polls; bounded by the deadline
-        }
+    private void awaitOpenStreams(int n) {
+        Eventually.await(DEADLINE, () -> streams.openCount() == n,
+                () -> "open streams: " + streams.openCount() + ", expected " + n);
     }
 
     private URI uri(String path) throws Exception {

@@ -2,6 +2,7 @@ package io.peermesh.api;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.peermesh.node.Eventually;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -107,15 +108,7 @@ public final class SseClient implements AutoCloseable {
 
     /** The next event, or a failure naming {@code what} after {@code deadline}. */
     public Event next(String what, Duration deadline) throws InterruptedException {
-        Event e = events.poll(deadline.toMillis(), TimeUnit.MILLISECONDS);
-        if (e == null) {
-            fail("no SSE event within " + deadline + ": waiting for " + what);
-        }
-        if (e == END) {
-            events.add(END);
-            fail("the stream ended while waiting for " + what);
-        }
-        return e;
+        return until(what, e -> true, deadline).get(0);
     }
 
     /** Events up to and including the first that matches; fails at the deadline or the end of the stream. */
@@ -157,13 +150,11 @@ public final class SseClient implements AutoCloseable {
     }
 
     /** Waits for a comment line starting with {@code prefix} (e.g. "subscribed": the stream is live). */
-    public void awaitComment(String prefix, Duration deadline) throws InterruptedException {
-        long end = System.nanoTime() + deadline.toNanos();
-        while (comments.stream().noneMatch(c -> c.startsWith(prefix))) {
-            if (System.nanoTime() > end || ended) {
-                fail("no comment '" + prefix + "' within " + deadline + (ended ? " (the stream ended)" : "") + "; saw " + comments);
-            }
-            Thread.sleep(10); // polls the reader's list; the deadline bounds the wait
+    public void awaitComment(String prefix, Duration deadline) {
+        Eventually.await(deadline, () -> ended || comments.stream().anyMatch(c -> c.startsWith(prefix)),
+                () -> "no comment '" + prefix + "'; saw " + comments);
+        if (comments.stream().noneMatch(c -> c.startsWith(prefix))) {
+            fail("the stream ended before a comment '" + prefix + "'; saw " + comments);
         }
     }
 
