@@ -14,10 +14,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,6 +33,7 @@ final class AppProcesses implements AutoCloseable {
 
     static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final Random RANDOM = new SecureRandom(); // two builds, two sequences
 
     final Path jar;
     final Path logDir;
@@ -81,21 +84,49 @@ final class AppProcesses implements AutoCloseable {
         processes.clear();
     }
 
-    /** Distinct loopback ports free at the time of the call (all held open together, then released). */
+    /**
+     * Distinct loopback ports free at the time of the call (all held open together, then released),
+     * chosen below the kernel's ephemeral range. A port from {@code new ServerSocket(0)} is an
+     * ephemeral one, and any outgoing connection on the machine (a node's dial, another build) may
+     * take it as its local port before the process we start binds it: a full verify on a loaded
+     * machine failed so ("Port 37159 seems to be in use", TwoNodeProcessIT). Below the range, only
+     * a process that asks for that very port can take it.
+     */
     static int[] freePorts(int n) throws IOException {
+        int low = ephemeralLow();
+        int base = 10_000;
         List<ServerSocket> sockets = new ArrayList<>();
         try {
             int[] ports = new int[n];
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
-                sockets.add(s);
-                ports[i] = s.getLocalPort();
+            for (int i = 0, tries = 0; i < n; tries++) {
+                if (tries > 10_000) {
+                    throw new IOException("no free port in " + base + "-" + (low - 1));
+                }
+                int candidate = base + RANDOM.nextInt(low - base);
+                try {
+                    ServerSocket s = new ServerSocket(candidate, 50, InetAddress.getByName("127.0.0.1"));
+                    sockets.add(s);
+                    ports[i++] = candidate;
+                } catch (IOException taken) {
+                    // someone listens there: try another
+                }
             }
             return ports;
         } finally {
             for (ServerSocket s : sockets) {
                 s.close();
             }
+        }
+    }
+
+    /** The first port of the kernel's ephemeral range (Linux: net.ipv4.ip_local_port_range), else 32768. */
+    private static int ephemeralLow() {
+        try {
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            int low = Integer.parseInt(range.split("\\s+")[0]);
+            return low > 11_000 ? low : 32_768; // a range reaching down there: stay under the default one
+        } catch (IOException | RuntimeException e) {
+            return 32_768; // the Linux default; IANA's dynamic range starts higher still (49152)
         }
     }
 
