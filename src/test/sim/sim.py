@@ -94,7 +94,7 @@ def read_manifest(repo):
     m = {"source": source, "namespace": "default", "service": "peermesh-peers", "publishNotReadyAddresses": True,
          "env": FALLBACK_ENV, "http_port": 8080, "peer_port": 5999, "ready_path": "/q/health/ready",
          "live_path": "/q/health/live", "started_path": "/q/health/started", "metrics_path": "/q/metrics",
-         "replicas": None, "cpus": 1, "warnings": []}
+         "replicas": None, "cpus": 1, "pod_labels": {}, "warnings": []}
     if docs is None:
         return m
     sts = next((d for d in docs if isinstance(d, dict) and d.get("kind") == "StatefulSet"), None)
@@ -108,6 +108,7 @@ def read_manifest(repo):
     ports = {p.get("name"): p.get("containerPort") for p in c.get("ports") or [] if p.get("name")}
     m["namespace"] = (sts.get("metadata") or {}).get("namespace") or "default"
     m["replicas"] = spec.get("replicas")
+    m["pod_labels"] = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
     m["env"] = c.get("env") or []
     m["http_port"] = ports.get("http", 8080)
     cpu = str(((c.get("resources") or {}).get("limits") or {}).get("cpu") or "1")
@@ -158,6 +159,9 @@ def pod_env(m, name, ip):
     notes = []
     fields = {"status.podIP": ip, "status.podIPs": ip, "metadata.name": name, "metadata.namespace": m["namespace"],
               "status.hostIP": "10.213.0.1", "spec.nodeName": "sim-node", "spec.serviceAccountName": "peermesh"}
+    # metadata.labels['<key>']: the downward API's one-label form (P2P_METADATA_VERSION reads the version label)
+    for k, v in (m.get("pod_labels") or {}).items():
+        fields["metadata.labels['%s']" % k] = str(v)
     for e in m["env"]:
         n = e.get("name")
         if "value" in e:

@@ -110,6 +110,15 @@ public class Streams {
         }
         if (stopped) {
             s.close();
+        } else {
+            // Writes the response head now, on the request's thread, before the node's loop can send:
+            // Quarkus REST's sink writes the head from whichever thread sends first (SseUtil.send and
+            // SseEventSinkImpl.sendInitialResponse each check headWritten, then set it), so a snapshot
+            // sent from the loop while the request thread was still in sendInitialResponse lost that
+            // race, its send threw, and the stream closed: the client had a 200 and no event at all
+            // (ThreeNodeApiProcessIT, once in nine full builds on a loaded machine). Clients ignore
+            // comments; the first event is still the snapshot.
+            s.comment(name);
         }
         return s;
     }

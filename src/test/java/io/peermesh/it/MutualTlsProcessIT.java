@@ -1,33 +1,27 @@
 package io.peermesh.it;
 
+import static io.peermesh.it.AppProcesses.JSON;
+import static io.peermesh.it.AppProcesses.freePorts;
+import static io.peermesh.it.AppProcesses.get;
+import static io.peermesh.it.AppProcesses.isReady;
+import static io.peermesh.it.AppProcesses.read;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.peermesh.node.TestCa;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,35 +38,19 @@ class MutualTlsProcessIT {
             .resolve("k8s/overlays/mtls/statefulset-tls.yaml");
     private static final String MOUNT = "/etc/peermesh/tls/";
     private static final Duration READY_DEADLINE = Duration.ofSeconds(60);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
-    private static Path jar;
-    private static Path logDir;
 
     @TempDir
     Path dir;
-    private final List<Process> processes = new ArrayList<>();
+    private AppProcesses apps;
 
-    @BeforeAll
-    static void findJar() throws IOException {
-        String property = System.getProperty("peermesh.jar");
-        assertNotNull(property, "system property peermesh.jar (set by failsafe) is missing");
-        jar = Path.of(property).toAbsolutePath();
-        assertTrue(Files.isRegularFile(jar), "no packaged application at " + jar + ": run ./mvnw verify");
-        logDir = Files.createDirectories(jar.getParent().getParent().resolve("it-logs"));
+    @BeforeEach
+    void setUp() throws IOException {
+        apps = new AppProcesses();
     }
 
     @AfterEach
     void killProcesses() throws InterruptedException {
-        for (Process p : processes) {
-            if (p.isAlive()) {
-                p.destroyForcibly();
-            }
-        }
-        for (Process p : processes) {
-            p.waitFor(10, TimeUnit.SECONDS);
-        }
+        apps.close();
     }
 
     @Test
@@ -83,10 +61,10 @@ class MutualTlsProcessIT {
         assertEquals("peer", envA.get("P2P_TLS_CONFIGURATION_NAME"), envA.toString());
 
         int[] ports = freePorts(4);
-        Path logA = logDir.resolve("mtls-node-a.log");
-        Path logB = logDir.resolve("mtls-node-b.log");
-        Process a = start(logA, envA, ports[0], ports[1], ports[3]);
-        Process b = start(logB, envB, ports[2], ports[3], ports[1]);
+        Path logA = apps.log("mtls-node-a");
+        Path logB = apps.log("mtls-node-b");
+        Process a = start("mtls-node-a", envA, ports[0], ports[1], ports[3]);
+        Process b = start("mtls-node-b", envB, ports[2], ports[3], ports[1]);
 
         long deadline = System.nanoTime() + READY_DEADLINE.toNanos();
         while (!(isReady(ports[0]) && isReady(ports[2]))) {
@@ -133,61 +111,9 @@ class MutualTlsProcessIT {
         return env;
     }
 
-    private Process start(Path log, Map<String, String> env, int httpPort, int p2pPort, int peerP2pPort) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dquarkus.http.port=" + httpPort, "-Dp2p.host=127.0.0.1", "-Dp2p.port=" + p2pPort,
-                "-Dp2p.bootstrap=127.0.0.1:" + peerP2pPort, "-jar", jar.toString())
-                .directory(jar.getParent().toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        processes.add(p);
-        return p;
-    }
-
-    private static int[] freePorts(int n) throws IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[n];
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
-                sockets.add(s);
-                ports[i] = s.getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (ServerSocket s : sockets) {
-                s.close();
-            }
-        }
-    }
-
-    private static boolean isReady(int httpPort) {
-        String body = get(httpPort, "/q/health/ready");
-        try {
-            return body != null && "UP".equals(JSON.readTree(body).path("status").asText());
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static String get(int httpPort, String path) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-                .timeout(Duration.ofSeconds(5)).GET().build();
-        try {
-            return HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body();
-        } catch (IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
-    }
-
-    private static String read(Path log) {
-        try {
-            return Files.readString(log, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "(cannot read " + log + ": " + e + ")";
-        }
+    private Process start(String name, Map<String, String> env, int httpPort, int p2pPort, int peerP2pPort)
+            throws IOException {
+        return apps.start(name, List.of("-Dquarkus.http.port=" + httpPort, "-Dp2p.host=127.0.0.1", "-Dp2p.port=" + p2pPort,
+                "-Dp2p.bootstrap=127.0.0.1:" + peerP2pPort), env);
     }
 }

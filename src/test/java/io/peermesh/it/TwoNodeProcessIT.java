@@ -1,5 +1,10 @@
 package io.peermesh.it;
 
+import static io.peermesh.it.AppProcesses.JSON;
+import static io.peermesh.it.AppProcesses.freePorts;
+import static io.peermesh.it.AppProcesses.get;
+import static io.peermesh.it.AppProcesses.isReady;
+import static io.peermesh.it.AppProcesses.read;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -8,65 +13,42 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The packaged application ({@code target/quarkus-app/quarkus-run.jar}, system property
  * {@code peermesh.jar}) as real processes on loopback: two nodes that bootstrap from each other
  * become ready, measure a round trip, and part with a bye on SIGTERM; a taken port fails the start.
- * Every process started here is killed in {@link #killProcesses()}, whatever the outcome.
+ * Every process started here is killed in {@link #killProcesses()}, whatever the outcome
+ * ({@link AppProcesses}).
  */
 class TwoNodeProcessIT {
 
     private static final Duration READY_DEADLINE = Duration.ofSeconds(60);
     private static final long POLL_MILLIS = 100;
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private static Path jar;
-    private static Path logDir;
+    private AppProcesses apps;
 
-    private final List<Process> processes = new ArrayList<>();
-
-    @BeforeAll
-    static void findJar() throws IOException {
-        String property = System.getProperty("peermesh.jar");
-        assertNotNull(property, "system property peermesh.jar (set by failsafe) is missing");
-        jar = Path.of(property).toAbsolutePath();
-        assertTrue(Files.isRegularFile(jar), "no packaged application at " + jar + ": run ./mvnw verify");
-        logDir = jar.getParent().getParent().resolve("it-logs"); // target/it-logs
-        Files.createDirectories(logDir);
+    @BeforeEach
+    void setUp() throws IOException {
+        apps = new AppProcesses();
     }
 
     @AfterEach
     void killProcesses() throws InterruptedException {
-        for (Process p : processes) {
-            if (p.isAlive()) {
-                p.destroyForcibly();
-            }
-        }
-        for (Process p : processes) {
-            p.waitFor(10, TimeUnit.SECONDS);
-        }
-        processes.clear();
+        apps.close();
     }
 
     // ---------------------------------------------------------------- tests
@@ -75,13 +57,13 @@ class TwoNodeProcessIT {
     void twoNodesBootstrapFromEachOtherPingAndPartWithByeOnSigterm() throws Exception {
         int[] ports = freePorts(4);
         int httpA = ports[0], p2pA = ports[1], httpB = ports[2], p2pB = ports[3];
-        Path logA = logDir.resolve("node-a.log");
-        Path logB = logDir.resolve("node-b.log");
+        Path logA = apps.log("node-a");
+        Path logB = apps.log("node-b");
 
         long startA = System.nanoTime();
-        Process a = start(logA, httpA, p2pA, "127.0.0.1:" + p2pB);
+        Process a = start("node-a", httpA, p2pA, "127.0.0.1:" + p2pB);
         long startB = System.nanoTime();
-        Process b = start(logB, httpB, p2pB, "127.0.0.1:" + p2pA);
+        Process b = start("node-b", httpB, p2pB, "127.0.0.1:" + p2pA);
 
         // Poll both: whichever gets ready first does not hide the other's time.
         long readyA = -1, readyB = -1;
@@ -158,8 +140,8 @@ class TwoNodeProcessIT {
         try (ServerSocket holder = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
             int taken = holder.getLocalPort();
             int http = freePorts(1)[0];
-            Path log = logDir.resolve("port-in-use.log");
-            Process p = start(log, http, taken, null);
+            Path log = apps.log("port-in-use");
+            Process p = start("port-in-use", http, taken, null);
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the start did not fail within 60 s\n" + read(log));
             String output = read(log);
             assertNotEquals(0, p.exitValue(), output);
@@ -172,68 +154,15 @@ class TwoNodeProcessIT {
 
     // ---------------------------------------------------------------- helpers
 
-    private Process start(Path log, int httpPort, int p2pPort, String bootstrap) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    private Process start(String name, int httpPort, int p2pPort, String bootstrap) throws IOException {
+        List<String> properties = new ArrayList<>(List.of(
                 "-Dquarkus.http.port=" + httpPort,
                 "-Dp2p.host=127.0.0.1",
                 "-Dp2p.port=" + p2pPort));
         if (bootstrap != null) {
-            command.add("-Dp2p.bootstrap=" + bootstrap);
+            properties.add("-Dp2p.bootstrap=" + bootstrap);
         }
-        command.add("-jar");
-        command.add(jar.toString());
-        ProcessBuilder pb = new ProcessBuilder(command)
-                .directory(jar.getParent().toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
-        Process p = pb.start();
-        processes.add(p);
-        return p;
-    }
-
-    /** Distinct ports free at the time of the call (all held open together, then released). */
-    private static int[] freePorts(int n) throws IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[n];
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
-                sockets.add(s);
-                ports[i] = s.getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (ServerSocket s : sockets) {
-                s.close();
-            }
-        }
-    }
-
-    private static boolean isReady(int httpPort) {
-        String body = get(httpPort, "/q/health/ready");
-        if (body == null) {
-            return false;
-        }
-        try {
-            return "UP".equals(JSON.readTree(body).path("status").asText());
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    /** The body of a GET, whatever its status; null when the server does not answer (yet). */
-    private static String get(int httpPort, String path) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-                .timeout(Duration.ofSeconds(5)).GET().build();
-        try {
-            return HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body();
-        } catch (IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
+        return apps.start(name, properties, Map.of());
     }
 
     private static JsonNode json(String body) throws IOException {
@@ -261,14 +190,6 @@ class TwoNodeProcessIT {
     private static void assertAlive(Process p, Path log) {
         if (!p.isAlive()) {
             fail("process exited with " + p.exitValue() + " before it was ready\n" + read(log));
-        }
-    }
-
-    private static String read(Path log) {
-        try {
-            return Files.readString(log, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "(cannot read " + log + ": " + e + ")";
         }
     }
 

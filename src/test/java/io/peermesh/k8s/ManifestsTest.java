@@ -535,7 +535,9 @@ class ManifestsTest {
     /**
      * Whether an environment variable P2P_A_B_C names a key of P2pConfig: a method aB... of the
      * interface, or a method returning a nested group interface whose methods take the rest
-     * (P2P_DISCOVERY_DNS_INTERVAL -> discovery().dnsInterval() or discoveryDnsInterval()).
+     * (P2P_DISCOVERY_DNS_INTERVAL -> discovery().dnsInterval() or discoveryDnsInterval()), or a
+     * method returning a Map whose key the rest is (P2P_METADATA_ZONE -> metadata() key "zone";
+     * SmallRye Config maps such a variable onto p2p.metadata.zone, ThreeNodeApiProcessIT checks it).
      */
     static boolean configHasKey(Class<?> group, List<String> segments) {
         for (int n = 1; n <= segments.size(); n++) {
@@ -547,6 +549,9 @@ class ManifestsTest {
                 }
                 if (n == segments.size()) {
                     return true;
+                }
+                if (Map.class.isAssignableFrom(m.getReturnType())) {
+                    return true; // the remaining segments are the map key
                 }
                 Class<?> nested = m.getReturnType();
                 if (nested.isInterface() && !nested.getName().startsWith("java.")
@@ -802,6 +807,8 @@ class ManifestsTest {
         assertTrue(TLS_REGISTRY_ENV.matcher("KEY_STORE_PEM_NODE_CERT").matches());
         assertFalse(configHasKey(P2pConfig.class, List.of("PING", "INTERVALL")));
         assertTrue(configHasKey(P2pConfig.class, List.of("PING", "INTERVAL")));
+        assertTrue(configHasKey(P2pConfig.class, List.of("METADATA", "ZONE")), "a key of the p2p.metadata map");
+        assertFalse(configHasKey(P2pConfig.class, List.of("METADATAZONE")));
         assertEquals("peermesh", imageName("peermesh:0.1.0"));
         assertEquals("localhost:5000/peermesh", imageName("localhost:5000/peermesh"));
     }
@@ -981,6 +988,15 @@ class ManifestsTest {
             assertTrue(podOpts.contains(opt), s + "JAVA_OPTS_APPEND keeps the image's " + opt);
         }
         assertFalse(env.containsKey("GC_CONTAINER_OPTIONS"), s + "the image's collector (serial) is kept");
+        // Node metadata from the downward API: the zone is the node's name (a pod cannot read its
+        // node's topology labels), the version the pod's own version label, equal to the image tag.
+        assertEquals("spec.nodeName", fieldRef(env, "P2P_METADATA_ZONE"), s + "P2P_METADATA_ZONE");
+        assertEquals("metadata.labels['app.kubernetes.io/version']", fieldRef(env, "P2P_METADATA_VERSION"),
+                s + "P2P_METADATA_VERSION");
+        String image = c.getImage();
+        String tag = image.substring(imageName(image).length()).replaceFirst("^:", "");
+        assertEquals(tag, podLabels.get("app.kubernetes.io/version"),
+                s + "pod label app.kubernetes.io/version (P2P_METADATA_VERSION) is the image tag of " + image);
 
         // Resources
         for (String kind : List.of("cpu", "memory")) {
@@ -1077,6 +1093,15 @@ class ManifestsTest {
         }
         assertTrue(peerFromPeers, s + "an ingress rule for the peer port");
         assertTrue(httpFromAnywhere, s + "HTTP open for probes and Prometheus");
+    }
+
+    /** The downward-API field an env variable is set from; fails when it is missing or set otherwise. */
+    static String fieldRef(Map<String, EnvVar> env, String name) {
+        EnvVar e = env.get(name);
+        assertNotNull(e, "env " + name);
+        assertTrue(e.getValue() == null && e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null,
+                name + " comes from a fieldRef: " + e);
+        return e.getValueFrom().getFieldRef().getFieldPath();
     }
 
     static void assertProbe(String what, Probe probe, String path, Container c, int httpPort) {
