@@ -118,7 +118,7 @@ class MeshApiInJvmTest {
         double cutBefore = cutoffs.count();
         String payload = "\"" + "x".repeat(8 * 1024) + "\"";
         List<String> published = new ArrayList<>();
-        try (SseClient fast = SseClient.open(base.toURI().resolve("messages/stream?topic=load"), null);
+        try (SseClient fast = SseClient.open("fast", base.toURI().resolve("messages/stream?topic=load"), DEADLINE);
              Socket slow = new Socket()) {
             fast.awaitComment("subscribed to load", DEADLINE);
             slow.setReceiveBufferSize(4096); // before connect: a small window, so the node's side fills
@@ -140,7 +140,7 @@ class MeshApiInJvmTest {
             for (int i = 0; i < MAX_MESSAGES && cutoffs.count() == cutBefore; i++) {
                 published.add(mesh.broadcast("load", payload).await().atMost(DEADLINE));
                 while (received < published.size() - WINDOW) {
-                    assertEquals(published.get(received), fast.next("message " + received, DEADLINE).id());
+                    assertEquals(published.get(received), fast.nextEvent("message " + received, DEADLINE).id());
                     received++;
                 }
             }
@@ -148,7 +148,7 @@ class MeshApiInJvmTest {
                     + " messages of 8 KiB");
             System.out.println("slow client cut off after " + published.size() + " messages of 8 KiB");
             while (received < published.size()) {
-                assertEquals(published.get(received), fast.next("message " + received, DEADLINE).id(), "fast client");
+                assertEquals(published.get(received), fast.nextEvent("message " + received, DEADLINE).id(), "fast client");
                 received++;
             }
 

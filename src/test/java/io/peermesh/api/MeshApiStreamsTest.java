@@ -81,13 +81,11 @@ class MeshApiStreamsTest {
     @Order(1)
     void memberStreamGivesSnapshotThenChangesAndResumesWithoutGapOrDuplicate() throws Exception {
         String self = given().get("/node").jsonPath().getString("nodeid");
-        List<SseClient.Event> changes = new ArrayList<>();
+        List<SseClient.Event> changes;
         String snapshotId;
         PeerNode joiner;
-        try (SseClient stream = SseClient.open(uri("members/stream"), null)) {
-            assertEquals(200, stream.status());
-            assertTrue(stream.contentType().startsWith("text/event-stream"), stream.contentType());
-            SseClient.Event snapshot = stream.next("the snapshot", DEADLINE);
+        try (SseClient stream = SseClient.open("members", uri("members/stream"), DEADLINE)) {
+            SseClient.Event snapshot = stream.nextEvent("the snapshot", DEADLINE);
             assertEquals("snapshot", snapshot.name());
             snapshotId = snapshot.id();
             assertNotNull(snapshotId, "a snapshot carries the id to resume after");
@@ -98,8 +96,7 @@ class MeshApiStreamsTest {
 
             given().contentType("application/json").body("{\"role\":\"streams-test\"}").put("/node/metadata")
                     .then().statusCode(204);
-            SseClient.Event updated = stream.next("updated for this node", DEADLINE);
-            changes.add(updated);
+            SseClient.Event updated = stream.nextEvent("updated for this node", DEADLINE);
             assertEquals("updated", updated.name());
             JsonNode me = JSON.readTree(updated.data());
             assertEquals(self, me.get("nodeid").asText());
@@ -108,17 +105,17 @@ class MeshApiStreamsTest {
 
             joiner = startJoiner();
             String joinerId = joiner.nodeId();
-            List<SseClient.Event> upToJoin = stream.until("joined " + joinerId,
-                    e -> e.name().equals("joined") && e.data().contains(joinerId), DEADLINE);
-            changes.addAll(upToJoin);
-            JsonNode joined = JSON.readTree(upToJoin.get(upToJoin.size() - 1).data());
+            SseClient.Event joinedEvent = stream.await("joined " + joinerId,
+                    DEADLINE, e -> "joined".equals(e.name()) && e.data().contains(joinerId));
+            JsonNode joined = JSON.readTree(joinedEvent.data());
             assertEquals("alive", joined.get("state").asText());
             assertEquals("joiner-zone", joined.get("metadata").get("zone").asText());
             assertTrue(joined.get("direct").asBoolean());
 
             joiner.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            changes.addAll(stream.until("left " + joinerId,
-                    e -> e.name().equals("left") && e.data().contains(joinerId), DEADLINE));
+            stream.await("left " + joinerId, DEADLINE, e -> "left".equals(e.name()) && e.data().contains(joinerId));
+            List<SseClient.Event> events = stream.takenEvents();
+            changes = events.subList(1, events.size()); // all after the snapshot
         }
         for (SseClient.Event e : changes) {
             assertNotNull(e.id(), "every change has an id: " + e);
@@ -127,17 +124,17 @@ class MeshApiStreamsTest {
         // Reconnect as an EventSource does after a drop: exactly the changes after the snapshot, in order.
         String lastId = changes.get(changes.size() - 1).id();
         awaitOpenStreams(0); // max-streams 3: the closed stream must be let go of first
-        try (SseClient resumed = SseClient.open(uri("members/stream"), snapshotId)) {
-            assertEquals(200, resumed.status());
-            List<SseClient.Event> again = resumed.until("the last change again", e -> lastId.equals(e.id()), DEADLINE);
-            assertEquals(ids(changes), ids(again), "resumed after the snapshot: the same changes, no gap, no duplicate");
-            resumed.awaitComment("resuming after " + snapshotId, DEADLINE);
+        try (SseClient resumed = SseClient.open("resumed", uri("members/stream"), snapshotId, DEADLINE)) {
+            resumed.await("the last change again", DEADLINE, e -> lastId.equals(e.id()));
+            assertEquals(ids(changes), ids(resumed.takenEvents()),
+                    "resumed after the snapshot: the same changes, no gap, no duplicate");
+            assertTrue(resumed.taken().stream().anyMatch(e -> ("resuming after " + snapshotId).equals(e.comment())),
+                    resumed.describeTaken());
         }
         // An id the node does not have (another run's, or one too old): a fresh snapshot.
         awaitOpenStreams(0);
-        try (SseClient fresh = SseClient.open(uri("members/stream"), "0badc0de-12")) {
-            assertEquals(200, fresh.status());
-            assertEquals("snapshot", fresh.next("a fresh snapshot", DEADLINE).name());
+        try (SseClient fresh = SseClient.open("fresh", uri("members/stream"), "0badc0de-12", DEADLINE)) {
+            assertEquals("snapshot", fresh.nextEvent("a fresh snapshot", DEADLINE).name());
         }
     }
 
@@ -162,15 +159,15 @@ class MeshApiStreamsTest {
         // The first test's streams count against max-streams 3 until the sweep lets go of them (within
         // 1 s of their close): opened at once, this test's three got a 503.
         awaitOpenStreams(0);
-        try (SseClient alpha = SseClient.open(uri("messages/stream?topic=alpha"), null);
-             SseClient beta = SseClient.open(uri("messages/stream?topic=beta"), null);
-             SseClient all = SseClient.open(uri("messages/stream"), null)) {
+        try (SseClient alpha = SseClient.open("alpha", uri("messages/stream?topic=alpha"), DEADLINE);
+             SseClient beta = SseClient.open("beta", uri("messages/stream?topic=beta"), DEADLINE);
+             SseClient all = SseClient.open("all", uri("messages/stream"), DEADLINE)) {
             alpha.awaitComment("subscribed to alpha", DEADLINE);
             beta.awaitComment("subscribed to beta", DEADLINE);
             all.awaitComment("subscribed", DEADLINE);
 
             String id = publish("alpha", "{\"n\":1,\"s\":\"caf\\u00e9\"}");
-            SseClient.Event a = alpha.next("the alpha message", DEADLINE);
+            SseClient.Event a = alpha.nextEvent("the alpha message", DEADLINE);
             assertEquals("message", a.name());
             assertEquals(id, a.id());
             JsonNode m = JSON.readTree(a.data());
@@ -180,8 +177,8 @@ class MeshApiStreamsTest {
             assertNotNull(m.get("sentAt").asText());
 
             String betaId = publish("beta", "[true,null]");
-            assertEquals(betaId, beta.next("the beta message", DEADLINE).id(), "beta's stream skips alpha");
-            assertEquals(List.of(id, betaId), ids(List.of(all.next("1st", DEADLINE), all.next("2nd", DEADLINE))),
+            assertEquals(betaId, beta.nextEvent("the beta message", DEADLINE).id(), "beta's stream skips alpha");
+            assertEquals(List.of(id, betaId), ids(List.of(all.nextEvent("1st", DEADLINE), all.nextEvent("2nd", DEADLINE))),
                     "an unfiltered stream gets both, in the order they were sent");
         }
     }
@@ -193,7 +190,7 @@ class MeshApiStreamsTest {
         List<SseClient> open = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
-                SseClient c = SseClient.open(uri("messages/stream?topic=t" + i), null);
+                SseClient c = SseClient.open("t" + i, uri("messages/stream?topic=t" + i), DEADLINE);
                 open.add(c);
                 c.awaitComment("subscribed", DEADLINE);
             }
@@ -202,8 +199,8 @@ class MeshApiStreamsTest {
                     .body("message", containsString("p2p.api.max-streams"));
             open.remove(0).close();
             awaitOpenStreams(2); // the sweep notices the closed connection within a second
-            try (SseClient again = SseClient.open(uri("members/stream"), null)) {
-                assertEquals("snapshot", again.next("a snapshot", DEADLINE).name());
+            try (SseClient again = SseClient.open("again", uri("members/stream"), DEADLINE)) {
+                assertEquals("snapshot", again.nextEvent("a snapshot", DEADLINE).name());
             }
         } finally {
             for (SseClient c : open) {

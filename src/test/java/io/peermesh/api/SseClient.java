@@ -1,171 +1,195 @@
 package io.peermesh.api;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.peermesh.node.Eventually;
-import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
- * A Server-Sent Events client for tests, as a browser's EventSource parses the stream: lines
- * {@code event:}, {@code id:}, {@code data:} up to a blank line make one event; {@code :} lines
- * are comments. A thread of its own reads the stream into a queue; every wait has a deadline.
+ * One server-sent-events connection, read on a thread of its own into a queue and parsed as the
+ * HTML spec says (event, id, data lines; a blank line ends an event; {@code :} starts a comment).
+ * The test thread takes events with deadlines: {@link #await} consumes events until one matches,
+ * and every event taken is kept in {@link #taken()}, in order, for later checks and for failure
+ * messages. Comments are events too ({@link Event#comment()} set), so a test can wait for a
+ * stream's {@code : subscribed} line before it makes anything the stream should show.
  */
 public final class SseClient implements AutoCloseable {
 
-    /** One event; {@code name} is "message" when the stream gave none. */
-    public record Event(String name, String id, String data) { }
+    /** An event ({@code name} "message" when the server named none) or a comment ({@code name} null). */
+    public record Event(String name, String id, String data, String comment) {
+        @Override
+        public String toString() {
+            return comment != null ? ": " + comment : name + (id == null ? "" : " #" + id) + " " + data;
+        }
+    }
 
-    private static final Event END = new Event("<end of stream>", null, null);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** Queued when the connection ends; never handed out by {@link #next}. */
+    private static final Event END = new Event(null, null, null, null);
 
-    private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
-    private final List<String> comments = new CopyOnWriteArrayList<>();
+    private final String label;
     private final Stream<String> lines;
+    private final BlockingQueue<Event> queue = new LinkedBlockingQueue<>();
+    private final List<Event> taken = new ArrayList<>();
     private final Thread reader;
-    private final int status;
-    private final String contentType;
     private volatile boolean ended;
 
-    private SseClient(HttpResponse<Stream<String>> response) {
-        this.status = response.statusCode();
-        this.contentType = response.headers().firstValue("content-type").orElse("");
-        this.lines = response.body();
-        this.reader = new Thread(this::read, "sse-client");
-        reader.setDaemon(true);
+    private SseClient(String label, Stream<String> lines) {
+        this.label = label;
+        this.lines = lines;
+        this.reader = new Thread(this::read, "sse " + label);
+        reader.setDaemon(true); // a connection that never ends must not keep the test JVM alive
         reader.start();
     }
 
-    /** Opens {@code uri}; {@code lastEventId} null for a first connection. */
-    public static SseClient open(URI uri, String lastEventId) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).header("Accept", "text/event-stream");
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** Connects; fails unless the server answers 200 with {@code text/event-stream} within {@code timeout}. */
+    public static SseClient open(String label, URI uri, Duration timeout) throws Exception {
+        return open(HTTP, label, uri, null, timeout);
+    }
+
+    /** As a reconnecting EventSource: with {@code Last-Event-ID}. */
+    public static SseClient open(String label, URI uri, String lastEventId, Duration timeout) throws Exception {
+        return open(HTTP, label, uri, lastEventId, timeout);
+    }
+
+    /** Through {@code http}, with {@code Last-Event-ID} (null for none). */
+    public static SseClient open(HttpClient http, String label, URI uri, String lastEventId, Duration timeout)
+            throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream");
         if (lastEventId != null) {
             b.header("Last-Event-ID", lastEventId);
         }
-        return new SseClient(HTTP.send(b.GET().build(), HttpResponse.BodyHandlers.ofLines()));
-    }
-
-    public int status() {
-        return status;
-    }
-
-    public String contentType() {
-        return contentType;
-    }
-
-    public List<String> comments() {
-        return comments;
+        HttpRequest request = b.GET().build();
+        HttpResponse<Stream<String>> response = http.sendAsync(request, HttpResponse.BodyHandlers.ofLines())
+                .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (response.statusCode() != 200) {
+            String body = String.join("\n", response.body().limit(20).toList());
+            response.body().close();
+            assertEquals(200, response.statusCode(), label + ": GET " + uri + " answered " + body);
+        }
+        String type = response.headers().firstValue("content-type").orElse("");
+        if (!type.startsWith("text/event-stream")) {
+            response.body().close();
+            fail(label + ": GET " + uri + " answered content-type " + type);
+        }
+        return new SseClient(label, response.body());
     }
 
     private void read() {
-        String name = null, id = null;
+        String name = null;
+        String id = null;
         StringBuilder data = null;
         try {
-            for (var it = lines.iterator(); it.hasNext(); ) {
+            for (Iterator<String> it = lines.iterator(); it.hasNext(); ) {
                 String line = it.next();
                 if (line.isEmpty()) {
                     if (data != null) {
-                        events.add(new Event(name == null ? "message" : name, id, data.toString()));
+                        queue.add(new Event(name == null ? "message" : name, id, data.toString(), null));
                     }
                     name = null;
-                    data = null;
-                } else if (line.startsWith(":")) {
-                    comments.add(line.substring(1).trim());
-                } else {
-                    int colon = line.indexOf(':');
-                    String field = colon < 0 ? line : line.substring(0, colon);
-                    String value = colon < 0 ? "" : line.substring(colon + 1);
-                    if (value.startsWith(" ")) {
-                        value = value.substring(1);
-                    }
-                    switch (field) {
-                        case "event" -> name = value;
-                        case "id" -> id = value;
-                        case "data" -> data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
-                        default -> { } // retry and unknown fields: not used here
-                    }
+                    data = null; // the spec keeps the last id for the next event; the node sets one on each anyway
+                    continue;
+                }
+                if (line.startsWith(":")) {
+                    queue.add(new Event(null, null, null, line.substring(1).strip()));
+                    continue;
+                }
+                int colon = line.indexOf(':');
+                String field = colon < 0 ? line : line.substring(0, colon);
+                String value = colon < 0 ? "" : line.substring(colon + 1);
+                value = value.startsWith(" ") ? value.substring(1) : value;
+                switch (field) {
+                    case "event" -> name = value;
+                    case "id" -> id = value;
+                    case "data" -> data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+                    default -> { } // retry and unknown fields: nothing this test needs
                 }
             }
-        } catch (RuntimeException closed) {
-            // the stream was closed under the iterator (close() or the server went away)
+        } catch (UncheckedIOException closedOrReset) {
+            // the server went away or close() cancelled the body: the stream ends either way
         } finally {
             ended = true;
-            events.add(END);
+            queue.add(END);
         }
     }
 
-    /** The next event, or a failure naming {@code what} after {@code deadline}. */
-    public Event next(String what, Duration deadline) throws InterruptedException {
-        return until(what, e -> true, deadline).get(0);
+    /** The next event within {@code timeout}, or null (also once the connection has ended). */
+    public Event next(Duration timeout) throws InterruptedException {
+        Event e = queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        if (e == END) {
+            queue.add(END); // stays at the head for the next caller
+            return null;
+        }
+        if (e != null) {
+            taken.add(e);
+        }
+        return e;
     }
 
-    /** Events up to and including the first that matches; fails at the deadline or the end of the stream. */
-    public List<Event> until(String what, Predicate<Event> match, Duration deadline) throws InterruptedException {
-        long end = System.nanoTime() + deadline.toNanos();
-        List<Event> seen = new ArrayList<>();
+    /** Takes events until one matches; fails with everything taken so far after {@code timeout}. */
+    public Event await(String what, Duration timeout, Predicate<Event> match) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            long left = end - System.nanoTime();
-            Event e = events.poll(Math.max(0, left), TimeUnit.NANOSECONDS);
+            long left = deadline - System.nanoTime();
+            Event e = left > 0 ? next(Duration.ofNanos(left)) : null;
+            if (e != null && match.test(e)) {
+                return e;
+            }
             if (e == null) {
-                fail("no SSE event matching " + what + " within " + deadline + "; saw " + seen);
-            }
-            if (e == END) {
-                events.add(END);
-                fail("the stream ended before " + what + "; saw " + seen);
-            }
-            seen.add(e);
-            if (match.test(e)) {
-                return seen;
+                throw new AssertionError(label + ": no event " + what + " within " + timeout.toSeconds() + " s"
+                        + (ended ? " (the stream ended)" : "") + "; events so far:\n  " + describeTaken());
             }
         }
     }
 
-    /** Every event until the server ends the stream; fails if it does not end by the deadline. */
-    public List<Event> drainToEnd(Duration deadline) throws InterruptedException {
-        long end = System.nanoTime() + deadline.toNanos();
-        List<Event> seen = new ArrayList<>();
-        while (true) {
-            Event e = events.poll(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (e == null) {
-                fail("the stream did not end within " + deadline + " (" + seen.size() + " events read)");
-            }
-            if (e == END) {
-                events.add(END);
-                return seen;
-            }
-            seen.add(e);
-        }
+    /** The next event that is not a comment. */
+    public Event nextEvent(String what, Duration timeout) throws InterruptedException {
+        return await(what, timeout, e -> e.comment() == null);
     }
 
-    /** Waits for a comment line starting with {@code prefix} (e.g. "subscribed": the stream is live). */
-    public void awaitComment(String prefix, Duration deadline) {
-        Eventually.await(deadline, () -> ended || comments.stream().anyMatch(c -> c.startsWith(prefix)),
-                () -> "no comment '" + prefix + "'; saw " + comments);
-        if (comments.stream().noneMatch(c -> c.startsWith(prefix))) {
-            fail("the stream ended before a comment '" + prefix + "'; saw " + comments);
-        }
+    /** Takes events until a comment that starts with {@code prefix} (e.g. "subscribed": the stream is live). */
+    public void awaitComment(String prefix, Duration timeout) throws InterruptedException {
+        await("': " + prefix + "'", timeout, e -> e.comment() != null && e.comment().startsWith(prefix));
+    }
+
+    /** Every event and comment taken from the queue so far, in order. */
+    public List<Event> taken() {
+        return List.copyOf(taken);
+    }
+
+    /** The events taken so far, comments left out. */
+    public List<Event> takenEvents() {
+        return taken.stream().filter(e -> e.comment() == null).toList();
+    }
+
+    public String describeTaken() {
+        return taken.isEmpty() ? "(none)" : String.join("\n  ", taken.stream().map(Event::toString).toList());
     }
 
     public boolean ended() {
         return ended;
     }
 
+    /** Cancels the response body; the reader is interrupted in case it waits inside the client. */
     @Override
     public void close() throws InterruptedException {
         lines.close();
         reader.interrupt();
-        reader.join(5_000);
+        reader.join(TimeUnit.SECONDS.toMillis(5));
     }
 }

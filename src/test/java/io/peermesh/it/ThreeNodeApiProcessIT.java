@@ -1,5 +1,6 @@
 package io.peermesh.it;
 
+import io.peermesh.api.SseClient;
 import static io.peermesh.it.AppProcesses.JSON;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -166,7 +167,7 @@ class ThreeNodeApiProcessIT {
         String markerId = broadcast(a, TOPIC, "{\"marker\":true}");
         for (Node n : nodes) {
             n.messages.await("the marker " + markerId, EVENT_DEADLINE, ev -> markerId.equals(ev.id()));
-            List<SseClient.Event> messages = n.messages.taken().stream().filter(ev -> ev.comment() == null).toList();
+            List<SseClient.Event> messages = n.messages.takenEvents();
             List<String> ids = messages.stream().map(SseClient.Event::id).toList();
             assertEquals(List.of(firstId, markerId), ids, n.name + ": the first broadcast exactly once, then the marker, "
                     + "nothing of topic it-other:\n  " + n.messages.describeTaken());
@@ -234,7 +235,7 @@ class ThreeNodeApiProcessIT {
 
     private SseClient open(Node n, String what, String path) throws Exception {
         SseClient s = SseClient.open(SSE_HTTP, n.name + " " + what, URI.create("http://127.0.0.1:" + n.http + path),
-                EVENT_DEADLINE);
+                null, EVENT_DEADLINE);
         streams.add(s);
         return s;
     }

@@ -293,6 +293,7 @@ class HostileFindingsTest {
         CountingObserver seen = new CountingObserver();
         PeerNode node = nodes.start(TestNodes.fast().minPeers(minPeers).internalPingTimer(false).pingTimeout(FAKES_STAY).build(),
                 NodeClock.SYSTEM, seen);
+        List<java.net.Socket> held = new ArrayList<>();
         try (FakePeer fake = new FakePeer(node.port())) {
             fake.send("{\"msgtype\":\"hello\",\"nodeid\":\"" + fake.nodeId + "\",\"listen\":\"127.0.0.1:40002\"}");
             fake.next("getaddr");
@@ -300,7 +301,14 @@ class HostileFindingsTest {
             assertEquals(minPeers == 1, node.readiness().ready(), node.readiness().toString());
             StringBuilder addr = new StringBuilder("{\"msgtype\":\"addr\",\"peers\":[");
             for (int i = 0; i < 800; i++) {
-                int port = PeerNodeTest.freePort(); // nothing listens: every dial is refused
+                // Bound, never listening, and held until the end: every dial there is refused, and no
+                // other process can listen there meanwhile. A port merely free when picked can be
+                // taken by anything before the dial; under parallel builds this test once saw 65
+                // readiness recomputations on a ready node, which only peers or gray links cause.
+                java.net.Socket hold = new java.net.Socket();
+                held.add(hold);
+                hold.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+                int port = hold.getLocalPort();
                 addr.append(i == 0 ? "" : ",").append("{\"nodeid\":\"").append(java.util.UUID.randomUUID())
                         .append("\",\"addr\":\"127.0.0.1:").append(port).append("\"}");
             }
@@ -321,6 +329,10 @@ class HostileFindingsTest {
             assertTrue(seen.count(DialResult.REFUSED) >= 1, seen::toString);
             return new ReadinessWork(node.readinessRefreshes() - refreshesBefore,
                     node.targetsWalkedForReadiness() - walkedBefore, elapsedMillis, offered);
+        } finally {
+            for (java.net.Socket hold : held) {
+                hold.close();
+            }
         }
     }
 

@@ -97,8 +97,11 @@ class MeshConvergenceTest {
             return seedSeen.count("sent:PING") >= pingsBefore + 10 * seed.peerCount();
         }, () -> "seed stopped pinging");
         assertTrue(violations.isEmpty(), "more than 8 peers: " + violations);
-        assertTrue(mesh.stream().allMatch(n -> n.peerCount() >= 1), counts(mesh));
-        assertTrue(connected(mesh), "graph connected: " + counts(mesh));
+        // Awaited, not read once: evictions and re-dials go on, and the tables are read one node after
+        // another while they change, so one reading can show a node between two peers, or a split no
+        // instant ever had (it failed so once under load). What must hold is that it is connected again.
+        await(DEADLINE, () -> mesh.stream().allMatch(n -> n.peerCount() >= 1) && connected(mesh),
+                () -> "graph connected, every node with a peer: " + counts(mesh));
     }
 
     /** Breadth-first search over the peer tables. */
