@@ -18,7 +18,8 @@ import java.util.logging.SimpleFormatter;
 
 /**
  * The peermesh benchmark: convergence, ping RTT and throughput against a raw Vert.x baseline,
- * failure detection, cost per connection and per node, and start time of the packaged app.
+ * failure detection, cost per connection and per node, start time of the packaged app, and
+ * broadcast (latency to the last member, the SSE stream's rate and a slow client's cost).
  * Prints a table, writes target/bench/results.json, table.md and the PNG charts.
  *
  * <p>Run with {@code ./mvnw -Pbench -DskipTests verify} ({@code -Dbench.quick=true} for CI). All
@@ -57,6 +58,7 @@ public final class Bench {
             section(opts, report, "cost", () -> new CostBench(vertx, opts, report).run());
             section(opts, report, "ping", () -> new PingBench(vertx, opts, report).run());
             section(opts, report, "convergence", () -> new ConvergenceBench(vertx, opts, report).run());
+            section(opts, report, "broadcast", () -> new BroadcastBench(vertx, opts, report).run());
         } finally {
             Loops.await(vertx.close(), Duration.ofSeconds(60));
         }

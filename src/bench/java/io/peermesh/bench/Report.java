@@ -54,6 +54,12 @@ final class Report {
                 null, note));
     }
 
+    /** A row without a target that says so in the target column ("—"). */
+    Row info(String id, String measure, double value, String unit, String result, String target, String note) {
+        return add(new Row(id, measure, result, Double.isNaN(value) ? null : value, unit, target, null, Goal.NONE, "info",
+                null, note));
+    }
+
     /** A row for something that could not be measured. */
     Row failed(String id, String measure, String target, String why) {
         return add(new Row(id, measure, "not measured", null, null, target, null, Goal.NONE, target.isEmpty() ? "n/a" : "MISS",
