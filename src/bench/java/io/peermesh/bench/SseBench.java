@@ -143,6 +143,9 @@ final class SseBench {
 
         long publishedAtConnect = pub.accepted.get();
         double cutoffs0 = AppProcess.metric(app.metrics(), "p2p_api_stream_cutoffs_total", "messages");
+        if (Double.isNaN(cutoffs0)) {
+            throw new IllegalStateException("the app exports no p2p_api_stream_cutoffs_total{stream=messages}: cannot see a cut");
+        }
         long slowAt = System.nanoTime();
         long cutAt = 0;
         long publishedAtCut = -1;
