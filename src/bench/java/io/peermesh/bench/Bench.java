@@ -54,6 +54,7 @@ public final class Bench {
             // JFR (used by ping and convergence to profile) leaves a periodic-task thread running that
             // costs ~0.7% of a core, so the CPU measurements (cost) come before any recording.
             section(opts, report, "start", () -> new StartBench(vertx, opts, report).run());
+            section(opts, report, "rttproc", () -> new RttProcBench(opts, report).run());
             section(opts, report, "failure", () -> new FailureBench(vertx, opts, report).run());
             section(opts, report, "cost", () -> new CostBench(vertx, opts, report).run());
             section(opts, report, "ping", () -> new PingBench(vertx, opts, report).run());

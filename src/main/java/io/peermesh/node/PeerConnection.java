@@ -26,6 +26,8 @@ import java.util.logging.Logger;
 public final class PeerConnection implements Eviction.Candidate, Link.Handler {
 
     private static final Logger LOG = Logger.getLogger(PeerConnection.class.getName());
+    /** One line per round trip at FINE (DEBUG in Quarkus): what the benchmark's rttproc section reads. */
+    private static final Logger RTT_LOG = Logger.getLogger("io.peermesh.rtt");
 
     private final ConnectionOwner owner;
     private final Link socket;
@@ -230,6 +232,9 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler {
                         owner.loop().currentTimeMillis());
                 if (rtt >= 0) {
                     owner.observer().pingRoundTrip(rtt);
+                    if (RTT_LOG.isLoggable(Level.FINE)) {
+                        RTT_LOG.fine("rtt_ns=" + rtt + " peer=" + nodeId());
+                    }
                 }
             }
             case HELLO -> {
