@@ -737,7 +737,7 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
     // ---------------------------------------------------------------- views
 
     public Future<List<PeerView>> peers() {
-        return onLoop(() -> table.connections().stream().map(PeerViews::of).toList());
+        return onLoop(() -> peerViews());
     }
 
     public Future<List<TargetStatus>> targets() {
@@ -810,7 +810,10 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
     public HostPort advertised() { return advertise; }
     public int port() { return boundPort < 0 ? config.port() : boundPort; }
     /** Registered peers now; on the loop (the simulator's thread). */
-    public List<PeerView> peerViews() { return table.connections().stream().map(PeerViews::of).toList(); }
+    public List<PeerView> peerViews() {
+        long now = loop.nanoTime();
+        return table.connections().stream().map(c -> PeerViews.of(c, now)).toList();
+    }
     /** Dial targets now; on the loop. */
     public List<TargetStatus> targetsNow() { return dialer == null ? List.of() : dialer.status(); }
     /** Connections open (handshaking or established) and re-dial timers pending: both 0 after close. On the loop. */

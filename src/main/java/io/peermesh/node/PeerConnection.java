@@ -7,6 +7,7 @@ import io.peermesh.wire.LineFramer;
 import io.peermesh.wire.Message;
 import io.peermesh.wire.MessageCodec;
 import io.peermesh.wire.MsgType;
+import io.peermesh.wire.PingLines;
 import io.peermesh.wire.ProtocolError;
 import io.peermesh.wire.ProtocolViolation;
 import io.peermesh.wire.RejectReason;
@@ -39,6 +40,7 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler {
     private final LineFramer framer;
     private final PingTracker pings;
     private final long openedAtNanos;
+    private long receivedAtNanos; // when the transport read the chunk being framed (Link.Handler#onData)
 
     private ConnectionState state = ConnectionState.HANDSHAKING;
     private long handshakeTimer = -1;
@@ -109,10 +111,11 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler {
     }
 
     @Override
-    public void onData(Buffer chunk) {
+    public void onData(Buffer chunk, long receivedAtNanos) {
         if (state == ConnectionState.CLOSED) {
             return;
         }
+        this.receivedAtNanos = receivedAtNanos;
         try {
             framer.feed(chunk, this::onLine);
         } catch (ProtocolViolation v) {
@@ -132,16 +135,22 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler {
             close("limit " + Limit.MESSAGE_RATE.label());
             return false;
         }
-        Message message;
-        try {
-            message = MessageCodec.decode(line);
-        } catch (ProtocolViolation v) {
-            violation(v);
-            return false;
+        // Pings and pongs as this node writes them skip the general decoder (PingLines, issue #16).
+        Message message = PingLines.parse(line);
+        boolean canonical = message != null;
+        if (!canonical) {
+            try {
+                message = MessageCodec.decode(line);
+            } catch (ProtocolViolation v) {
+                violation(v);
+                return false;
+            }
         }
         owner.observer().received(message.type(), line.length() + 1);
         if (state == ConnectionState.HANDSHAKING) {
             onHandshakeMessage(message);
+        } else if (canonical && message.type() == MsgType.PING) {
+            send(MsgType.PONG, PingLines.pongFor(line)); // the ping's bytes, "ping" turned "pong"
         } else {
             onEstablishedMessage(message);
         }
@@ -228,7 +237,8 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler {
         switch (message.type()) {
             case PING -> send(new Message.Pong(((Message.Ping) message).nonce()));
             case PONG -> {
-                long rtt = pings.answer(((Message.Pong) message).nonce(), owner.loop().nanoTime(),
+                // Ends at the transport's read of the pong (Link.Handler#onData), not after framing and decoding.
+                long rtt = pings.answer(((Message.Pong) message).nonce(), receivedAtNanos,
                         owner.loop().currentTimeMillis());
                 if (rtt >= 0) {
                     owner.observer().pingRoundTrip(rtt);
@@ -292,7 +302,11 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler {
         }
         String nonce = pings.start(nowNanos);
         if (nonce != null) {
-            send(new Message.Ping(nonce));
+            Buffer line = PingLines.ping(nonce);
+            // The round trip starts right before the write: the scheduler's hop onto the loop, the
+            // round's other peers and building the line are not in it (issue #16).
+            pings.sentAt(owner.loop().nanoTime());
+            send(MsgType.PING, line);
         }
         return true;
     }

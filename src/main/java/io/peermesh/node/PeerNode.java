@@ -99,7 +99,7 @@ public final class PeerNode extends AbstractVerticle {
             return;
         }
         VertxLoop loop = new VertxLoop(vertx, context, clock, new SplittableRandom());
-        VertxTransport transport = new VertxTransport(vertx, tls, config.connectTimeout(), config.handshakeTimeout());
+        VertxTransport transport = new VertxTransport(vertx, tls, clock, config.connectTimeout(), config.handshakeTimeout());
         MeshNode node = new MeshNode(config, nodeId, loop, transport, observer, resolver, tls == null ? null : tls.info());
         node.start(failure -> {
             if (failure != null) {

@@ -8,7 +8,7 @@ final class PeerViews {
     private PeerViews() {
     }
 
-    static PeerView of(PeerConnection c) {
+    static PeerView of(PeerConnection c, long nowNanos) {
         PingTracker p = c.pings();
         return new PeerView(
                 c.nodeId(),
@@ -19,6 +19,8 @@ final class PeerViews {
                 p.lastPongMillis() < 0 ? null : Instant.ofEpochMilli(p.lastPongMillis()).toString(),
                 p.lastRttNanos() < 0 ? null : p.lastRttNanos() / 1e6,
                 p.smoothedRttNanos() < 0 ? null : p.smoothedRttNanos() / 1e6,
+                p.minRttNanos(nowNanos) < 0 ? null : p.minRttNanos(nowNanos) / 1e6,
+                p.jitterNanos() < 0 ? null : p.jitterNanos() / 1e6,
                 p.inFlight(),
                 c.peerHello().version(),
                 c.peerHello().network());

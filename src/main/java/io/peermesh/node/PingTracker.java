@@ -14,18 +14,13 @@ package io.peermesh.node;
 final class PingTracker {
 
     static final int MAX_IN_FLIGHT = 32;
-    // Weight of a new sample in the smoothed RTT, as TCP's SRTT (RFC 6298: alpha = 1/8).
-    private static final double SMOOTHING = 0.125;
 
     private final java.util.random.RandomGenerator random;
     private final String[] nonces = new String[MAX_IN_FLIGHT];
     private final long[] sentAt = new long[MAX_IN_FLIGHT];
     private int head;
     private int size;
-
-
-    private long lastRttNanos = -1;
-    private double smoothedRttNanos = -1;
+    private final RttStats stats = new RttStats();
     private long lastPongMillis = -1;
     private long lastPongNanos = Long.MIN_VALUE / 2;
 
@@ -33,7 +28,10 @@ final class PingTracker {
         this.random = random;
     }
 
-    /** Registers a ping about to be sent; returns its nonce, or null when too many are in flight. */
+    /**
+     * Registers a ping about to be sent; returns its nonce, or null when too many are in flight.
+     * {@link #sentAt} then moves its start to right before the write.
+     */
     String start(long nowNanos) {
         if (size == MAX_IN_FLIGHT) {
             return null;
@@ -44,6 +42,13 @@ final class PingTracker {
         sentAt[slot] = nowNanos;
         size++;
         return nonce;
+    }
+
+    /** The newest ping's bytes go to the link now: its round trip starts here, not at the round. */
+    void sentAt(long nowNanos) {
+        if (size > 0) {
+            sentAt[(head + size - 1) % MAX_IN_FLIGHT] = nowNanos;
+        }
     }
 
     /**
@@ -71,8 +76,7 @@ final class PingTracker {
             head = (head + 1) % MAX_IN_FLIGHT;
         }
         size -= matched + 1;
-        lastRttNanos = rtt;
-        smoothedRttNanos = smoothedRttNanos < 0 ? rtt : smoothedRttNanos + SMOOTHING * (rtt - smoothedRttNanos);
+        stats.add(rtt, nowNanos);
         lastPongMillis = nowMillis;
         lastPongNanos = nowNanos;
         return rtt;
@@ -93,11 +97,21 @@ final class PingTracker {
     }
 
     long lastRttNanos() {
-        return lastRttNanos;
+        return stats.lastNanos();
     }
 
     double smoothedRttNanos() {
-        return smoothedRttNanos;
+        return stats.smoothedNanos();
+    }
+
+    /** The smallest round trip of the last 5 minutes, or -1 (see {@link RttStats}). */
+    long minRttNanos(long nowNanos) {
+        return stats.minNanos(nowNanos);
+    }
+
+    /** RFC 3550 jitter of consecutive round trips, or -1 before the second. */
+    double jitterNanos() {
+        return stats.jitterNanos();
     }
 
     long lastPongNanos() {

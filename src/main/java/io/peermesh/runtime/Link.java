@@ -13,8 +13,14 @@ public interface Link {
 
     /** What the link reports. Called on the node's loop. */
     interface Handler {
-        /** Bytes arrived (any split: the framer finds the lines). Not called while paused. */
-        void onData(Buffer chunk);
+        /**
+         * Bytes arrived (any split: the framer finds the lines). Not called while paused.
+         *
+         * @param receivedAtNanos when the transport read them, on the node's {@link Clock}: the
+         *                        receive timestamp of a round trip, so the binding takes it as close
+         *                        to the socket as it can (and says where), not the core
+         */
+        void onData(Buffer chunk, long receivedAtNanos);
 
         /** The link closed, by either side or by a failure; called exactly once, last. */
         void onClosed();

@@ -1,5 +1,6 @@
 package io.peermesh.vertx;
 
+import io.peermesh.runtime.Clock;
 import io.peermesh.runtime.Link;
 import io.peermesh.runtime.LinkFailure;
 import io.vertx.core.Future;
@@ -17,12 +18,14 @@ final class VertxLink implements Link {
 
     private final NetSocket socket;
     private final boolean upgradeToTls;
+    private final Clock clock;
     private final String remoteAddress;
     private final String remoteIp;
     private boolean outbound;
 
-    VertxLink(NetSocket socket, boolean upgradeToTls, boolean outbound) {
+    VertxLink(NetSocket socket, boolean upgradeToTls, boolean outbound, Clock clock) {
         this.socket = socket;
+        this.clock = clock;
         this.upgradeToTls = upgradeToTls;
         this.outbound = outbound;
         this.remoteAddress = String.valueOf(socket.remoteAddress());
@@ -32,7 +35,8 @@ final class VertxLink implements Link {
     @Override
     public void open(Handler handler, int maxWriteQueueBytes) {
         socket.setWriteQueueMaxSize(maxWriteQueueBytes);
-        socket.handler(handler::onData);
+        // The receive timestamp of a round trip: the first thing Vert.x calls with the bytes.
+        socket.handler(data -> handler.onData(data, clock.nanoTime()));
         socket.closeHandler(v -> handler.onClosed());
         socket.exceptionHandler(e -> {
             String tls = outbound ? TlsGate.failure(e) : null;

@@ -1,6 +1,7 @@
 package io.peermesh.vertx;
 
 import io.netty.channel.ConnectTimeoutException;
+import io.peermesh.runtime.Clock;
 import io.peermesh.runtime.Link;
 import io.peermesh.runtime.Transport;
 import io.peermesh.wire.HostPort;
@@ -29,14 +30,16 @@ public final class VertxTransport implements Transport {
 
     private final Vertx vertx;
     private final TlsGate tls; // null: plain TCP
+    private final Clock clock; // the node's: links stamp what they read with it
     private final Duration connectTimeout;
     private final Duration handshakeTimeout;
     private NetServer server;
     private NetClient client;
 
-    public VertxTransport(Vertx vertx, TlsGate tls, Duration connectTimeout, Duration handshakeTimeout) {
+    public VertxTransport(Vertx vertx, TlsGate tls, Clock clock, Duration connectTimeout, Duration handshakeTimeout) {
         this.vertx = vertx;
         this.tls = tls;
+        this.clock = clock;
         this.connectTimeout = connectTimeout;
         this.handshakeTimeout = handshakeTimeout;
     }
@@ -45,7 +48,7 @@ public final class VertxTransport implements Transport {
     public void listen(String host, int port, Consumer<Link> accepted, Consumer<ListenResult> done) {
         NetServerOptions options = new NetServerOptions().setHost(host).setPort(port).setTcpNoDelay(true).setTcpKeepAlive(true);
         server = vertx.createNetServer(tls == null ? options : tls.configure(options, handshakeTimeout));
-        server.connectHandler(socket -> accepted.accept(new VertxLink(socket, tls != null, false)));
+        server.connectHandler(socket -> accepted.accept(new VertxLink(socket, tls != null, false, clock)));
         server.listen().onComplete(ar -> {
             if (ar.succeeded()) {
                 NetClientOptions clientOptions = new NetClientOptions().setConnectTimeout((int) connectTimeout.toMillis())
@@ -61,7 +64,7 @@ public final class VertxTransport implements Transport {
     @Override
     public void connect(HostPort address, Consumer<DialOutcome> done) {
         client.connect(address.port(), address.host()).onComplete(ar -> done.accept(ar.succeeded()
-                ? new Connected(new VertxLink(ar.result(), false, true)) : failed(address, ar.cause())));
+                ? new Connected(new VertxLink(ar.result(), false, true, clock)) : failed(address, ar.cause())));
     }
 
     static Failed failed(HostPort address, Throwable cause) {

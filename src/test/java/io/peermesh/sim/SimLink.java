@@ -89,7 +89,7 @@ final class SimLink implements Link {
         while (handler != null && !pausedByReader && !unread.isEmpty() && !localClosed) {
             Buffer b = unread.poll();
             peer.inFlightBytes -= b.length();
-            handler.onData(b);
+            handler.onData(b, owner.nanoTime()); // virtual time: when the reader gets it
         }
         if (closeArrived && unread.isEmpty() || closeArrived && localClosed) {
             closedNow();
