@@ -80,6 +80,9 @@ final class RttProcBench {
         List<Samples> floors = new ArrayList<>();
         Samples nodeA = new Samples("node A");
         Samples nodeB = new Samples("node B");
+        // Should the benchmark die, its children go with it.
+        Thread reaper = new Thread(() -> started.forEach(Process::destroyForcibly), "rttproc-reaper");
+        Runtime.getRuntime().addShutdownHook(reaper);
         int httpA = freePort();
         int httpB = freePort();
         try {
@@ -107,6 +110,7 @@ final class RttProcBench {
                     p.destroyForcibly();
                 }
             }
+            Runtime.getRuntime().removeShutdownHook(reaper);
         }
     }
 
