@@ -284,6 +284,11 @@ public final class PeerNode extends AbstractVerticle {
         }
     }
 
+    /** The Vert.x context the node runs on (its loop). */
+    public io.vertx.core.Context loopContext() {
+        return context;
+    }
+
     /** The core, for tests of this package. */
     MeshNode core() {
         return core;

@@ -66,6 +66,9 @@ final class NodeConfigFactory {
                 problems.add("p2p.metadata.*: " + e.getMessage() + "; set fewer or shorter pairs");
             }
         }
+        if (c.rttWarmup() < 0 || c.rttWarmup() > 1_000_000) {
+            problems.add("p2p.rtt-warmup must be 0 (no warm-up) to 1000000 round trips, was " + c.rttWarmup());
+        }
         if (c.pingInterval().compareTo(MIN_SCHEDULED_INTERVAL) < 0) {
             problems.add("p2p.ping-interval must be at least 1s (the scheduler's granularity), was " + c.pingInterval());
         }

@@ -40,6 +40,13 @@ public interface P2pConfig {
     @WithDefault("6s")
     Duration pingTimeout();
 
+    /**
+     * Round trips two private nodes ping each other over loopback right after start (beside the
+     * node, within 5 s), so that the JIT compiles the ping path soon (README "Round-trip times"); 0: none.
+     */
+    @WithDefault("20000")
+    long rttWarmup();
+
     /** A connection whose hello exchange is not done within this is closed. */
     @WithDefault("5s")
     Duration handshakeTimeout();

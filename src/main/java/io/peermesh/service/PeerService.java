@@ -27,6 +27,9 @@ import java.util.concurrent.TimeoutException;
 public class PeerService {
 
     private static final long STOP_WAIT_SECONDS = 10;
+    /** The warm-up ends after this however few round trips it made (a loaded machine). */
+    private static final long WARMUP_MAX_MILLIS = 5_000;
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(PeerService.class);
 
     private final Vertx vertx;
     private final P2pConfig p2p;
@@ -35,6 +38,7 @@ public class PeerService {
 
     private volatile PeerNode node;
     private MicrometerNodeObserver metrics;
+    private volatile RttWarmup warmup;
 
     @Inject
     public PeerService(Vertx vertx, P2pConfig p2p, MeterRegistry registry, TlsConfigurationRegistry tlsRegistry) {
@@ -57,9 +61,13 @@ public class PeerService {
         }
         metrics.bindGauges(created);
         node = created;
+        if (p2p.rttWarmup() > 0) {
+            warmUp(config, p2p.rttWarmup());
+        }
     }
 
     void onStop(@Observes ShutdownEvent event) throws InterruptedException {
+        stopWarmup();
         PeerNode running = node;
         if (running == null) {
             return;
@@ -70,6 +78,39 @@ public class PeerService {
             // Still release the meters: a stuck close must not leave gauges reading a dead node.
         } finally {
             metrics.close();
+        }
+    }
+
+    /**
+     * Starts {@link RttWarmup} beside the running node (readiness does not wait for it), reporting
+     * to an observer like the node's over a registry like the application's (same classes, none of
+     * its meters); both are closed when it is done. A failure is logged: the ping path then warms
+     * up slowly, as it did without.
+     */
+    private void warmUp(NodeConfig config, long roundTrips) {
+        MeterRegistry scratch = ScratchRegistry.like(registry);
+        MicrometerNodeObserver observer = new MicrometerNodeObserver(scratch);
+        io.micrometer.core.instrument.Timer rtt = scratch.find("p2p.ping.rtt").timer();
+        RttWarmup started = RttWarmup.start(vertx, config, roundTrips, WARMUP_MAX_MILLIS, observer,
+                () -> rtt == null ? 0 : rtt.count());
+        warmup = started;
+        started.done().onComplete(ar -> {
+            observer.close();
+            scratch.close();
+        });
+    }
+
+    /** Ends a warm-up still running and waits for its helpers to close: stop releases what start opened. */
+    private void stopWarmup() throws InterruptedException {
+        RttWarmup running = warmup;
+        if (running == null) {
+            return;
+        }
+        running.stop();
+        try {
+            running.done().toCompletionStage().toCompletableFuture().get(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("RTT warm-up (p2p.rtt-warmup) helpers did not close within " + STOP_WAIT_SECONDS + " s");
         }
     }
 
