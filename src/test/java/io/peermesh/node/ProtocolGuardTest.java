@@ -175,4 +175,22 @@ class ProtocolGuardTest {
         }
         await(DEADLINE, () -> node.peerCount() == 1, () -> "fake dropped");
     }
+
+    /** PingLines answers canonical pings itself (#16); every other spelling still gets the same pong. */
+    @Test
+    void canonicalAndOtherwiseSpelledPingsGetTheSamePong() throws Exception {
+        try (FakePeer fake = new FakePeer(node.port())) {
+            fake.handshake();
+            fake.send("{\"msgtype\":\"ping\",\"nonce\":\"9f86d081884c7d65\"}"); // as a node writes it
+            assertEquals("{\"msgtype\":\"pong\",\"nonce\":\"9f86d081884c7d65\"}", fake.next("pong"));
+            fake.send("{ \"nonce\" : \"9f86d081884c7d65\", \"msgtype\" : \"ping\" }");
+            assertEquals("{\"msgtype\":\"pong\",\"nonce\":\"9f86d081884c7d65\"}", fake.next("pong"));
+            fake.send("{\"msgtype\":\"ping\",\"nonce\":\"a\\u0062\"}"); // an escape: the decoder's job
+            assertEquals("{\"msgtype\":\"pong\",\"nonce\":\"ab\"}", fake.next("pong"));
+            String longNonce = "n".repeat(200); // longer than the fast path takes
+            fake.send("{\"msgtype\":\"ping\",\"nonce\":\"" + longNonce + "\"}");
+            assertEquals("{\"msgtype\":\"pong\",\"nonce\":\"" + longNonce + "\"}", fake.next("pong"));
+        }
+        await(DEADLINE, () -> node.peerCount() == 1, () -> "fake dropped");
+    }
 }

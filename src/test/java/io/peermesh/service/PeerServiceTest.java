@@ -134,6 +134,14 @@ class PeerServiceTest {
                 ps -> find(ps, testId) != null && find(ps, testId).get("lastRttMillis") != null), testId);
         assertPositiveNumber(pinged.get("lastRttMillis"), "lastRttMillis");
         assertPositiveNumber(pinged.get("smoothedRttMillis"), "smoothedRttMillis");
+        assertPositiveNumber(pinged.get("minRttMillis"), "minRttMillis");
+        assertTrue(((Number) pinged.get("minRttMillis")).doubleValue() <= ((Number) pinged.get("lastRttMillis")).doubleValue(),
+                "the minimum is at most the last: " + pinged);
+        assertTrue(pinged.containsKey("jitterMillis"), "jitterMillis listed (null until the second pong): " + pinged);
+        // Jitter needs two round trips: one more ping round (every second in the test profile).
+        Map<String, Object> twice = find(await("a jitter for the test node", this::peers,
+                ps -> find(ps, testId) != null && find(ps, testId).get("jitterMillis") != null), testId);
+        assertTrue(twice.get("jitterMillis") instanceof Number j && j.doubleValue() >= 0, "jitterMillis: " + twice);
         assertNotNull(pinged.get("lastPong"), pinged.toString());
 
         JsonPath node = node();
@@ -158,6 +166,8 @@ class PeerServiceTest {
         assertTrue(value(body, "p2p_messages_received_total", "msgtype=\"hello\"") >= 1, "hello received");
         assertTrue(value(body, "p2p_messages_sent_total", "msgtype=\"ping\"") >= 1, "ping sent");
         assertTrue(value(body, "p2p_ping_rtt_seconds_count", null) >= 1, "rtt count");
+        // The start's RTT warm-up (p2p.rtt-warmup=200 in tests) measures into a registry of its own.
+        assertTrue(value(body, "p2p_ping_rtt_seconds_count", null) < 200, "warm-up round trips counted as the node's");
         assertTrue(body.lines().anyMatch(l -> l.startsWith("p2p_ping_rtt_seconds_bucket{") && l.contains("le=\"")),
                 "rtt histogram buckets");
         assertTrue(value(body, "p2p_peer_timeouts_total", null) >= 0, "peer timeouts");

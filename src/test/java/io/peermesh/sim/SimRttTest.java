@@ -1,0 +1,81 @@
+package io.peermesh.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.peermesh.node.NodeObserver;
+import io.peermesh.node.PeerView;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The round trips a node reports are the link's (issue #16): in virtual time the core costs
+ * nothing, so a reported RTT is exactly the two one-way latencies of the model, stamped where the
+ * link hands over the bytes (SimLink: the reader's loop time at delivery).
+ */
+@org.junit.jupiter.api.extension.ExtendWith(QuietLogs.class)
+class SimRttTest {
+
+    private static final class Rtts implements NodeObserver {
+        final List<Long> nanos = new ArrayList<>();
+
+        @Override
+        public void pingRoundTrip(long rtt) {
+            nanos.add(rtt);
+        }
+    }
+
+    /** Two nodes meshed, then {@code run} of pings; returns a's round trips and its view of b. */
+    private static PeerView pair(SimCluster c, Rtts observed, Duration run) {
+        SimNode a = c.add(b -> b.pingInterval(Duration.ofSeconds(2)), observed);
+        SimNode b = c.add(x -> x.pingInterval(Duration.ofSeconds(2)), NodeObserver.NONE);
+        a.start();
+        b.start();
+        assertTrue(c.sim().runUntil(c::fullMesh, Duration.ofSeconds(30)), c.sim().replayHint("pair"));
+        c.sim().runFor(run);
+        List<PeerView> peers = a.peers();
+        assertEquals(1, peers.size());
+        return peers.get(0);
+    }
+
+    @Test
+    void withoutJitterEveryRoundTripIsTwiceTheOneWayLatencyExactly() {
+        SimCluster c = new SimCluster(16);
+        c.network().latency(Duration.ofNanos(750_000), Duration.ZERO);
+        Rtts observed = new Rtts();
+        PeerView view = pair(c, observed, Duration.ofSeconds(60));
+        assertTrue(observed.nanos.size() >= 25, "pings answered: " + observed.nanos.size());
+        for (long rtt : observed.nanos) {
+            assertEquals(1_500_000L, rtt, "round trip in virtual ns");
+        }
+        assertEquals(1.5, view.lastRttMillis().doubleValue());
+        assertEquals(1.5, view.smoothedRttMillis().doubleValue());
+        assertEquals(1.5, view.minRttMillis().doubleValue());
+        assertEquals(0.0, view.jitterMillis().doubleValue());
+    }
+
+    @Test
+    void withJitterTheMinimumIsTheSmallestRoundTripAndNeverBelowTheBase() {
+        SimCluster c = new SimCluster(17);
+        long base = 200_000;
+        long jitterMean = 50_000; // exponential, each way
+        c.network().latency(Duration.ofNanos(base), Duration.ofNanos(jitterMean));
+        Rtts observed = new Rtts();
+        PeerView view = pair(c, observed, Duration.ofSeconds(200));
+        assertTrue(observed.nanos.size() >= 90, "pings answered: " + observed.nanos.size());
+        long min = observed.nanos.stream().mapToLong(Long::longValue).min().orElseThrow();
+        double mean = observed.nanos.stream().mapToLong(Long::longValue).average().orElseThrow();
+        assertTrue(min >= 2 * base, "below the model's floor: " + min);
+        // Mean of base + Exp(mean) each way; 90+ samples of a sum of two exponentials: within 30 %.
+        assertEquals(2 * base + 2 * jitterMean, mean, 0.3 * 2 * jitterMean, "mean round trip");
+        assertNotNull(view.minRttMillis());
+        assertEquals(min / 1e6, view.minRttMillis().doubleValue(), 1e-9, "the window (5 min) holds every sample of this run");
+        assertEquals(observed.nanos.get(observed.nanos.size() - 1) / 1e6, view.lastRttMillis().doubleValue(), 1e-9);
+        // RFC 3550 jitter averages |D|, D the difference of two consecutive round trips: a sum of two
+        // Laplace(jitterMean) variables, whose mean absolute value is 1.5 x jitterMean (75 us).
+        assertTrue(view.jitterMillis() > 0 && view.jitterMillis() < 4 * jitterMean / 1e6, "jitter " + view.jitterMillis().doubleValue());
+    }
+}
