@@ -4,7 +4,8 @@
  * with no runtime of their own to warm up. Built by the benchmark with the system's gcc.
  *
  *   rtt_floor server PORT              answers every ping line with the pong line of the same nonce
- *   rtt_floor client PORT INTERVAL_MS  sends a ping every INTERVAL_MS, prints each round trip (ns)
+ *   rtt_floor client PORT INTERVAL_MS  every INTERVAL_MS sends a ping and, on its pong, a second
+ *                                      one; prints both round trips (ns: "rtt", "rtt2")
  *
  * The client takes its timestamps right before write() and right after the read() that completes
  * the pong line, as close to the socket as a user process can: what remains is the kernel's
@@ -135,7 +136,20 @@ static int client(int port, int interval_ms) {
             return 1;
         }
         consume(buf, &have, len);
-        printf("rtt %lld\n", t1 - t0);
+        /* The second ping of a pair, sent as soon as the first's pong is read: both ends are awake
+         * now, as for the node's follow-up ping (p2p.ping-follow-up). */
+        n = snprintf(line, sizeof line, "{\"msgtype\":\"ping\",\"nonce\":\"%016llx\"}\n", (unsigned long long) ~seq * 0x9e3779b97f4a7c15ULL);
+        long long t2 = now_ns();
+        if (write(c, line, n) != n) {
+            return 1;
+        }
+        len = read_line(c, buf, sizeof buf, &have);
+        long long t3 = now_ns();
+        if (len <= 0) {
+            return 1;
+        }
+        consume(buf, &have, len);
+        printf("rtt %lld\nrtt2 %lld\n", t1 - t0, t3 - t2);
         fflush(stdout);
     }
 }

@@ -36,14 +36,26 @@ import java.util.regex.Pattern;
  */
 final class RttProcBench {
 
+    private static final Pattern NODE_LEAD = Pattern.compile("rtt_ns=(\\d+) peer=\\S+ lead");
     private static final Pattern NODE_RTT = Pattern.compile("rtt_ns=(\\d+)");
     private static final Pattern FLOOR_RTT = Pattern.compile("^rtt (\\d+)$");
+    private static final Pattern FLOOR_FOLLOW_UP = Pattern.compile("^rtt2 (\\d+)$");
     private static final long MINUTE_NANOS = TimeUnit.SECONDS.toNanos(60);
     static final int INTERVAL_MILLIS = 2000; // the default p2p.ping-interval
 
     private final Opts opts;
     private final Report report;
     private final List<Process> started = new ArrayList<>();
+    // The C client's second ping of each pair, sent as soon as the first's pong is read: what the
+    // node's follow-up ping (p2p.ping-follow-up) is measured against.
+    private final Samples floorFollowUp = new Samples("C floor, follow-up");
+    // The nodes' lead pings: the round trip that wakes both processes, not reported by the node.
+    private final Samples nodesLead = new Samples("nodes, lead pings");
+    private final RttStages stages = new RttStages();
+    // Logged mode (-Dbench.rttLog=true): every round trip a DEBUG line, which also gives the lead
+    // pings and the stages, but costs the nodes more than the round trip (the line is formatted and
+    // written on the event loop). By default the samples come from GET /peers/{id}/rtt at the end.
+    private final boolean logged = Boolean.getBoolean("bench.rttLog");
 
     RttProcBench(Opts opts, Report report) {
         this.opts = opts;
@@ -77,6 +89,7 @@ final class RttProcBench {
         Path appDir = opts.jar.toAbsolutePath().getParent();
         Path floorC = buildFloor();
         long t0 = System.nanoTime();
+        long wallAtT0 = System.currentTimeMillis();
         List<Samples> floors = new ArrayList<>();
         Samples nodeA = new Samples("node A");
         Samples nodeB = new Samples("node B");
@@ -100,6 +113,10 @@ final class RttProcBench {
             Map<String, Object> views = new LinkedHashMap<>();
             views.put("node A", peers(httpA));
             views.put("node B", peers(httpB));
+            if (!logged) {
+                history(httpA, views.get("node A"), nodeA, wallAtT0);
+                history(httpB, views.get("node B"), nodeB, wallAtT0);
+            }
             results(minutes, floors, nodeA, nodeB, views);
         } finally {
             for (Process p : started) {
@@ -118,6 +135,7 @@ final class RttProcBench {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("intervalMillis", INTERVAL_MILLIS);
         data.put("minutes", minutes);
+        data.put("samplesFrom", logged ? "log" : "GET /peers/{id}/rtt");
         long[][] windows = {{0, MINUTE_NANOS}, {(minutes - 1) * MINUTE_NANOS, minutes * MINUTE_NANOS}};
         String[] windowNames = {"cold (minute 1)", "warm (minute " + minutes + ")"};
         String[] ids = {"7", "7w"};
@@ -134,6 +152,10 @@ final class RttProcBench {
             System.arraycopy(a, 0, both, 0, a.length);
             System.arraycopy(b, 0, both, a.length, b.length);
             Arrays.sort(both);
+            long[] followFloor = floorFollowUp.within(windows[w][0], windows[w][1]);
+            long[] lead = nodesLead.within(windows[w][0], windows[w][1]);
+            sorted.put(floorFollowUp.name, followFloor);
+            sorted.put(nodesLead.name, lead);
             sorted.put("node A", a);
             sorted.put("node B", b);
             sorted.put("nodes", both);
@@ -164,12 +186,40 @@ final class RttProcBench {
             report.target(id + "b", "node-reported RTT p50 vs floor, " + windowNames[w], n50 / f50, "x",
                     String.format("p50 %.3f / p99 %.3f / min %.3f / max %.3f ms (%d round trips; %.2fx %s p50)", n50, n99,
                             nMin, both.length == 0 ? Double.NaN : both[both.length - 1] / 1e6, both.length, n50 / f50, floorName),
-                    Report.Goal.AT_MOST, 2.0, "p50 <= 2x floor", "two node processes (deployed command), idle, default interval");
+                    Report.Goal.AT_MOST, 2.0, "p50 <= 2x floor", "two node processes (deployed command), idle, default interval; samples "
+                            + (logged ? "from a DEBUG line per round trip (-Dbench.rttLog=true: the logging adds to them)"
+                                    : "from GET /peers/{id}/rtt at the end, no log line per round trip"));
             report.target(id + "c", "node-reported RTT minimum vs floor minimum, " + windowNames[w], nMin / fMin, "x",
                     String.format("%.3f vs %.3f ms (%.2fx)", nMin, fMin, nMin / fMin), Report.Goal.AT_MOST, 1.5,
                     "min <= 1.5x floor min", "");
             report.target(id + "d", "node-reported RTT p99, " + windowNames[w], n99, "ms", String.format("%.3f ms", n99),
                     Report.Goal.AT_MOST, 2.0, "p99 < 2 ms", "");
+            if (followFloor.length > 0) {
+                double g50 = Stats.percentile(followFloor, 50) / 1e6;
+                report.info(id + "e", "node-reported RTT p50 vs the C follow-up floor, " + windowNames[w], n50 / g50, "x",
+                        String.format("C follow-up floor p50 %.3f / p99 %.3f / min %.3f ms: the node %.2fx its p50, %.2fx its min",
+                                g50, Stats.percentile(followFloor, 99) / 1e6, followFloor[0] / 1e6, n50 / g50, nMin / (followFloor[0] / 1e6)),
+                        "the C client's second ping of a pair, sent when the first's pong is read (both ends awake), as the node's follow-up");
+            }
+            if (lead.length > 0) {
+                report.info(id + "f", "lead pings' RTT (wakes both nodes; not reported), " + windowNames[w],
+                        Stats.percentile(lead, 50) / 1e6, "ms", String.format("p50 %.3f / p99 %.3f / min %.3f ms (%d); %.2fx the C floor p50",
+                                Stats.percentile(lead, 50) / 1e6, Stats.percentile(lead, 99) / 1e6, lead[0] / 1e6, lead.length,
+                                Stats.percentile(lead, 50) / 1e6 / f50), "p2p.ping-follow-up: each round's first ping, after 2 s idle");
+            }
+            if (!logged) {
+                continue; // the stages come from the log lines
+            }
+            Map<String, Object> reported = stages.medians(windows[w][0], windows[w][1], false);
+            Map<String, Object> leads = stages.medians(windows[w][0], windows[w][1], true);
+            m.put("stages, reported round trips", reported);
+            m.put("stages, lead pings", leads);
+            report.info(id + "g", "where a reported round trip goes (medians), " + windowNames[w],
+                    reported.get("total_us") == null ? Double.NaN : (Double) reported.get("total_us"), "us", RttStages.text(reported),
+                    "from both nodes' io.peermesh.rtt lines (one monotonic clock per host): asker's write to answerer's read, "
+                            + "answerer's read to its pong's write, that write to the asker's read");
+            report.info(id + "h", "where a lead ping's round trip goes (medians), " + windowNames[w],
+                    leads.get("total_us") == null ? Double.NaN : (Double) leads.get("total_us"), "us", RttStages.text(leads), "");
         }
         data.put("windows", byWindow);
         data.put("peersAtEnd", views);
@@ -201,7 +251,7 @@ final class RttProcBench {
         client.addAll(List.of("client", first.substring("listening ".length()).trim(), String.valueOf(INTERVAL_MILLIS)));
         Process c = start(new ProcessBuilder(client).redirectError(ProcessBuilder.Redirect.DISCARD));
         Samples samples = new Samples(name);
-        read(c, FLOOR_RTT, samples, t0, null);
+        read(c, List.of(Map.entry(FLOOR_RTT, samples), Map.entry(FLOOR_FOLLOW_UP, floorFollowUp)), t0, null, null);
         return samples;
     }
 
@@ -211,14 +261,18 @@ final class RttProcBench {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(StartBench.DEPLOYED_FLAGS);
         cmd.addAll(List.of("-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + httpPort, "-Dp2p.host=127.0.0.1",
-                "-Dp2p.port=" + p2pPort, "-Dp2p.min-peers=1", "-Dquarkus.log.category.\"io.peermesh.rtt\".level=DEBUG"));
+                "-Dp2p.port=" + p2pPort, "-Dp2p.min-peers=1"));
+        if (logged) {
+            cmd.add("-Dquarkus.log.category.\"io.peermesh.rtt\".level=DEBUG");
+        }
         if (bootstrap != null) {
             cmd.add("-Dp2p.bootstrap=" + bootstrap);
         }
         cmd.addAll(List.of(System.getProperty("bench.rttNodeFlags", "").split(" ")).stream().filter(s -> !s.isBlank()).toList());
         cmd.addAll(List.of("-jar", opts.jar.getFileName().toString()));
         Process p = start(new ProcessBuilder(cmd).directory(appDir.toFile()).redirectErrorStream(true));
-        read(p, NODE_RTT, samples, t0, opts.out.resolve(logName));
+        read(p, List.of(Map.entry(NODE_LEAD, nodesLead), Map.entry(NODE_RTT, samples)), t0, opts.out.resolve(logName),
+                stages);
     }
 
     private Process start(ProcessBuilder pb) throws IOException {
@@ -227,17 +281,26 @@ final class RttProcBench {
         return p;
     }
 
-    /** A thread reading the process' output: matching lines are samples; all lines go to {@code log} if given. */
-    private static void read(Process p, Pattern pattern, Samples samples, long t0, Path log) {
+    /**
+     * A thread reading the process' output: a line is a sample of the first rule whose pattern it
+     * matches; all lines go to {@code log} and {@code stages} if given.
+     */
+    private static void read(Process p, List<Map.Entry<Pattern, Samples>> rules, long t0, Path log, RttStages stages) {
         Thread t = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
                     var out = log == null ? null : Files.newBufferedWriter(log)) {
                 String line;
                 while ((line = r.readLine()) != null) {
                     long now = System.nanoTime() - t0;
-                    Matcher m = pattern.matcher(line);
-                    if (m.find()) {
-                        samples.add(now, Long.parseLong(m.group(1)));
+                    if (stages != null) {
+                        stages.line(now, line);
+                    }
+                    for (Map.Entry<Pattern, Samples> rule : rules) {
+                        Matcher m = rule.getKey().matcher(line);
+                        if (m.find()) {
+                            rule.getValue().add(now, Long.parseLong(m.group(1)));
+                            break;
+                        }
                     }
                     if (out != null) {
                         out.write(line);
@@ -247,9 +310,27 @@ final class RttProcBench {
             } catch (IOException e) {
                 // the process is gone
             }
-        }, "rttproc-" + samples.name);
+        }, "rttproc-" + rules.get(rules.size() - 1).getValue().name);
         t.setDaemon(true);
         t.start();
+    }
+
+    /** The node's samples from its only peer's history (GET /peers/{id}/rtt), placed in time like logged ones. */
+    private static void history(int httpPort, Object peers, Samples into, long wallAtT0) throws Exception {
+        if (!(peers instanceof com.fasterxml.jackson.databind.JsonNode list) || list.size() != 1) {
+            throw new IllegalStateException(into.name + ": expected one peer at the end, /peers said " + peers);
+        }
+        String id = list.get(0).get("nodeid").asText();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/peers/" + id + "/rtt"))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException(into.name + ": GET /peers/" + id + "/rtt answered " + r.statusCode() + " " + r.body());
+        }
+        for (var sample : new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body())) {
+            long at = java.time.Instant.parse(sample.get("at").asText()).toEpochMilli();
+            into.add((at - wallAtT0) * 1_000_000L, Math.round(sample.get("rttMillis").asDouble() * 1e6));
+        }
     }
 
     private static Object peers(int httpPort) {

@@ -38,6 +38,9 @@ interface ConnectionOwner {
 
     LimitsConfig limits();
 
+    /** Whether pings go in pairs, the second the sample ({@code p2p.ping-follow-up}, see PingTracker). */
+    boolean pingFollowUp();
+
     /**
      * The connection broke the protocol and is being closed: the owner counts it, logs it (rate
      * limited: a flood of bad connections must not flood the log) and may refuse its source for a while.

@@ -74,6 +74,8 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
     private DnsDiscovery dns;
     private final DnsOutcome dnsOutcome = new DnsOutcome();
     private long pingTimer = -1;
+    private long phasedRoundTimer = -1; // a round waiting for this node's phase (pingRoundAtPhase)
+    private long pingPhaseMillis = -1;
     /** Fires when the earliest unanswered ping times out (see {@link #armExpiry}). */
     private long expiryTimer = -1;
     private long expiryAtNanos;
@@ -206,6 +208,10 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
         if (pingTimer >= 0) {
             loop.cancel(pingTimer);
             pingTimer = -1;
+        }
+        if (phasedRoundTimer >= 0) {
+            loop.cancel(phasedRoundTimer);
+            phasedRoundTimer = -1;
         }
         if (expiryTimer >= 0) {
             loop.cancel(expiryTimer);
@@ -654,6 +660,28 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
         onLoop(this::doPingRound);
     }
 
+    /**
+     * Pings every peer at this node's phase: a fixed delay after the call, drawn once per run in
+     * [0, ping-interval). For an external scheduler that fires on the wall clock's second (Quarkus'
+     * does: every node of a mesh, with NTP, would ping all its peers at the same instant): each ping
+     * would then arrive while its peer is busy sending its own round, and the round trip would
+     * measure that, not the link (issue #16). Each node keeps its pings one interval apart.
+     */
+    public void pingRoundAtPhase() {
+        onLoop(() -> {
+            if (stopping || phasedRoundTimer >= 0) {
+                return; // stopped, or the previous tick's round has not run yet: one round per interval
+            }
+            if (pingPhaseMillis < 0) {
+                pingPhaseMillis = 1 + loop.random().nextLong(Math.max(1, config.pingInterval().toMillis() - 1));
+            }
+            phasedRoundTimer = loop.schedule(pingPhaseMillis, () -> {
+                phasedRoundTimer = -1;
+                doPingRound();
+            });
+        });
+    }
+
     private void doPingRound() {
         if (stopping) {
             return;
@@ -738,6 +766,14 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
 
     public Future<List<PeerView>> peers() {
         return onLoop(() -> peerViews());
+    }
+
+    /** The last round trips to a peer, oldest first; null when no peer has that id. */
+    public Future<List<RttSample>> rttHistory(String peerId) {
+        return onLoop(() -> {
+            PeerConnection c = table.get(peerId);
+            return c == null ? null : c.pings().history();
+        });
     }
 
     public Future<List<TargetStatus>> targets() {
@@ -831,7 +867,7 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
     public int discoveryAddresses() { return dnsOutcome.addresses(); }
     /** For tests: inbound connections from {@code ip} in their handshake now. */
     int handshakingFrom(String ip) { return gate.handshakingFrom(ip); }
-    public boolean pingTimerActive() { return pingTimer >= 0; }
+    public boolean pingTimerActive() { return pingTimer >= 0 || phasedRoundTimer >= 0; }
     public boolean expiryTimerActive() { return expiryTimer >= 0; }
     long readinessRefreshes() { return readinessRefreshes; }
     long targetsWalkedForReadiness() { return targetsWalkedForReadiness; }
@@ -848,6 +884,7 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
     }
     @Override public int peerCount() { return table.size(); }
     @Override public LimitsConfig limits() { return config.limits(); }
+    @Override public boolean pingFollowUp() { return config.pingFollowUp(); }
     @Override public TokenBucket addrBucket() {
         return new TokenBucket(config.discovery().addrRate(), config.discovery().addrBurst(), loop.nanoTime());
     }

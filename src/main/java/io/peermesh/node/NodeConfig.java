@@ -34,6 +34,10 @@ import java.util.regex.Pattern;
  * @param discovery        DNS discovery and peer exchange settings
  * @param limits           connection caps, message rate and write-queue bounds
  * @param tls              mutual TLS on the peer port; null for plain TCP
+ * @param metadata         string pairs announced with the node ({@code p2p.metadata.*})
+ * @param broadcast        broadcast limits ({@code p2p.broadcast.*})
+ * @param pingFollowUp     true: each round's pong is answered with a second ping whose round trip
+ *                         is the sample (see PingTracker); false: every ping's round trip is one
  */
 public record NodeConfig(
         String host,
@@ -56,7 +60,8 @@ public record NodeConfig(
         LimitsConfig limits,
         PeerTls tls,
         Metadata metadata,
-        BroadcastConfig broadcast) {
+        BroadcastConfig broadcast,
+        boolean pingFollowUp) {
 
     public static final int PROTOCOL_VERSION = 2;
     public static final int DEFAULT_PORT = 5999;
@@ -77,7 +82,7 @@ public record NodeConfig(
                 .connectTimeout(connectTimeout).dialBackoff(dialBackoffMin, dialBackoffMax)
                 .maxFrameBytes(maxFrameBytes).minPeers(minPeers).internalPingTimer(internalPingTimer)
                 .maxPeers(maxPeers).maxKnownAddresses(maxKnownAddresses).discovery(discovery).limits(limits).tls(tls)
-                .metadata(metadata).broadcast(broadcast);
+                .metadata(metadata).broadcast(broadcast).pingFollowUp(pingFollowUp);
     }
 
     /** Mutable builder with the documented defaults. */
@@ -89,6 +94,7 @@ public record NodeConfig(
         private String network = "peermesh";
         private Duration pingInterval = Duration.ofSeconds(2);
         private Duration pingTimeout = Duration.ofSeconds(6);
+        private boolean pingFollowUp = true;
         private Duration handshakeTimeout = Duration.ofSeconds(5);
         private Duration connectTimeout = Duration.ofSeconds(3);
         private Duration dialBackoffMin = Duration.ofSeconds(1);
@@ -112,6 +118,7 @@ public record NodeConfig(
         public Builder network(String v) { network = v; return this; }
         public Builder pingInterval(Duration v) { pingInterval = v; return this; }
         public Builder pingTimeout(Duration v) { pingTimeout = v; return this; }
+        public Builder pingFollowUp(boolean v) { pingFollowUp = v; return this; }
         public Builder handshakeTimeout(Duration v) { handshakeTimeout = v; return this; }
         public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
         public Builder dialBackoff(Duration min, Duration max) { dialBackoffMin = min; dialBackoffMax = max; return this; }
@@ -193,7 +200,7 @@ public record NodeConfig(
             return new NodeConfig(host, port, advertise, bootstrap, network, pingInterval, pingTimeout,
                     handshakeTimeout, connectTimeout, dialBackoffMin, dialBackoffMax, maxFrameBytes, minPeers,
                     internalPingTimer, maxPeers, maxKnownAddresses, discovery, limits, tls,
-                    metadata == null ? Metadata.EMPTY : metadata, broadcast.fittedTo(maxFrameBytes));
+                    metadata == null ? Metadata.EMPTY : metadata, broadcast.fittedTo(maxFrameBytes), pingFollowUp);
         }
 
         private static void positive(List<String> problems, String key, Duration d, Duration min) {

@@ -67,7 +67,7 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler {
         this.target = target;
         this.remoteAddress = socket.remoteAddress();
         this.remoteIp = socket.remoteIp();
-        this.pings = new PingTracker(owner.loop().random());
+        this.pings = new PingTracker(owner.loop().random(), owner.pingFollowUp());
         LimitsConfig limits = owner.limits();
         this.messageBudget = new TokenBucket(limits.messageRate(), limits.messageBurst(), owner.loop().nanoTime());
         this.framer = new LineFramer(maxFrameBytes);
@@ -150,7 +150,15 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler {
         if (state == ConnectionState.HANDSHAKING) {
             onHandshakeMessage(message);
         } else if (canonical && message.type() == MsgType.PING) {
+            long replyAt = owner.loop().nanoTime();
             send(MsgType.PONG, PingLines.pongFor(line)); // the ping's bytes, "ping" turned "pong"
+            if (RTT_LOG.isLoggable(Level.FINE)) {
+                // The answering side's share of a round trip: with the asker's line below (both
+                // are CLOCK_MONOTONIC on Linux, shared by the processes of a host) the benchmark
+                // splits a round trip into way out, this node's turn and way back.
+                RTT_LOG.fine("ping_in nonce=" + ((Message.Ping) message).nonce() + " rx_ns=" + receivedAtNanos
+                        + " tx_ns=" + replyAt);
+            }
         } else {
             onEstablishedMessage(message);
         }
@@ -241,9 +249,15 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler {
                 long rtt = pings.answer(((Message.Pong) message).nonce(), receivedAtNanos,
                         owner.loop().currentTimeMillis());
                 if (rtt >= 0) {
-                    owner.observer().pingRoundTrip(rtt);
+                    boolean lead = pings.answeredLead();
+                    if (lead) {
+                        sendPing(true); // the sample: both ends awake now (PingTracker)
+                    } else {
+                        owner.observer().pingRoundTrip(rtt);
+                    }
                     if (RTT_LOG.isLoggable(Level.FINE)) {
-                        RTT_LOG.fine("rtt_ns=" + rtt + " peer=" + nodeId());
+                        RTT_LOG.fine("rtt_ns=" + rtt + " peer=" + nodeId() + (lead ? " lead" : "") + " nonce="
+                                + ((Message.Pong) message).nonce() + " rx_ns=" + receivedAtNanos);
                     }
                 }
             }
@@ -300,7 +314,12 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler {
         if (pings.overdue(nowNanos, timeoutNanos)) {
             return false;
         }
-        String nonce = pings.start(nowNanos);
+        sendPing(false);
+        return true;
+    }
+
+    private void sendPing(boolean followUp) {
+        String nonce = pings.start(owner.loop().nanoTime(), followUp);
         if (nonce != null) {
             Buffer line = PingLines.ping(nonce);
             // The round trip starts right before the write: the scheduler's hop onto the loop, the
@@ -308,7 +327,6 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler {
             pings.sentAt(owner.loop().nanoTime());
             send(MsgType.PING, line);
         }
-        return true;
     }
 
     /** Writes one message as one write. Ignored once closed. */

@@ -161,9 +161,23 @@ public final class PeerNode extends AbstractVerticle {
         }
     }
 
+    /** Pings every peer at this node's phase of the interval (see {@link MeshNode#pingRoundAtPhase}). */
+    public void pingRoundAtPhase() {
+        MeshNode node = core;
+        if (node != null) {
+            node.pingRoundAtPhase();
+        }
+    }
+
     public Future<List<PeerView>> peers() {
         MeshNode node = core;
         return node == null ? Future.failedFuture("node not started") : node.peers();
+    }
+
+    /** The last round trips to a peer, oldest first; null when no peer has that id. */
+    public Future<List<RttSample>> rttHistory(String peerId) {
+        MeshNode node = core;
+        return node == null ? Future.failedFuture("node not started") : node.rttHistory(peerId);
     }
 
     public Future<List<TargetStatus>> targets() {

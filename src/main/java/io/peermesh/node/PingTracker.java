@@ -9,6 +9,13 @@ package io.peermesh.node;
  * the ping with the same nonce and every older one; a pong without nonce (the original design)
  * answers the oldest. At most {@value #MAX_IN_FLIGHT} pings are tracked; none is sent beyond that.
  *
+ * <p>With follow-ups on, each round's ping is a <em>lead</em>: its pong is answered at once with a
+ * <em>follow-up</em> ping, and only the follow-up's round trip is a sample. The lead wakes both
+ * processes from idle (scheduler wake-ups, caches and branch predictors gone cold in the seconds
+ * between rounds, on a JVM also code not yet compiled); the follow-up crosses the same link with
+ * both ends awake, so it measures the link and not how long an idle process takes to get going
+ * (issue #16). Both keep the peer alive; the lead's round trip is still returned, for logs.
+ *
  * <p>Not thread safe: owned by the connection's event loop.
  */
 final class PingTracker {
@@ -18,14 +25,19 @@ final class PingTracker {
     private final java.util.random.RandomGenerator random;
     private final String[] nonces = new String[MAX_IN_FLIGHT];
     private final long[] sentAt = new long[MAX_IN_FLIGHT];
+    private final boolean[] followUp = new boolean[MAX_IN_FLIGHT];
+    private final boolean followUps;
+    private boolean lastWasLead;
     private int head;
     private int size;
     private final RttStats stats = new RttStats();
+    private final RttHistory history = new RttHistory();
     private long lastPongMillis = -1;
     private long lastPongNanos = Long.MIN_VALUE / 2;
 
-    PingTracker(java.util.random.RandomGenerator random) {
+    PingTracker(java.util.random.RandomGenerator random, boolean followUps) {
         this.random = random;
+        this.followUps = followUps;
     }
 
     /**
@@ -33,6 +45,11 @@ final class PingTracker {
      * {@link #sentAt} then moves its start to right before the write.
      */
     String start(long nowNanos) {
+        return start(nowNanos, false);
+    }
+
+    /** As {@link #start(long)}; a follow-up is sent on a lead's pong (see the class comment). */
+    String start(long nowNanos, boolean isFollowUp) {
         if (size == MAX_IN_FLIGHT) {
             return null;
         }
@@ -40,6 +57,7 @@ final class PingTracker {
         int slot = (head + size) % MAX_IN_FLIGHT;
         nonces[slot] = nonce;
         sentAt[slot] = nowNanos;
+        followUp[slot] = isFollowUp;
         size++;
         return nonce;
     }
@@ -70,16 +88,29 @@ final class PingTracker {
         if (matched < 0) {
             return -1;
         }
-        long rtt = Math.max(0, nowNanos - sentAt[(head + matched) % MAX_IN_FLIGHT]);
+        int slot = (head + matched) % MAX_IN_FLIGHT;
+        long rtt = Math.max(0, nowNanos - sentAt[slot]);
+        lastWasLead = followUps && !followUp[slot];
         for (int i = 0; i <= matched; i++) {
             nonces[head] = null;
             head = (head + 1) % MAX_IN_FLIGHT;
         }
         size -= matched + 1;
-        stats.add(rtt, nowNanos);
+        if (!lastWasLead) {
+            stats.add(rtt, nowNanos);
+            history.add(nowMillis, rtt);
+        }
         lastPongMillis = nowMillis;
         lastPongNanos = nowNanos;
         return rtt;
+    }
+
+    /**
+     * True when the pong {@link #answer} just matched answered a lead: its round trip is not a
+     * sample, and a follow-up ping is due now.
+     */
+    boolean answeredLead() {
+        return lastWasLead;
     }
 
     /** True when the oldest ping in flight has waited at least {@code timeoutNanos}. */
@@ -112,6 +143,11 @@ final class PingTracker {
     /** RFC 3550 jitter of consecutive round trips, or -1 before the second. */
     double jitterNanos() {
         return stats.jitterNanos();
+    }
+
+    /** The last round trips, oldest first (see {@link RttHistory}). */
+    java.util.List<RttSample> history() {
+        return history.samples();
     }
 
     long lastPongNanos() {

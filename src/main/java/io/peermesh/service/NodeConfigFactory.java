@@ -77,7 +77,8 @@ final class NodeConfigFactory {
         }
         return NodeConfig.builder()
                 .host(c.host()).port(c.port()).advertise(advertise).bootstrap(bootstrap).network(c.network())
-                .pingInterval(c.pingInterval()).pingTimeout(c.pingTimeout()).handshakeTimeout(c.handshakeTimeout())
+                .pingInterval(c.pingInterval()).pingTimeout(c.pingTimeout()).pingFollowUp(c.pingFollowUp())
+                .handshakeTimeout(c.handshakeTimeout())
                 .connectTimeout(c.connectTimeout()).dialBackoff(c.dialBackoffMin(), c.dialBackoffMax())
                 .maxFrameBytes(c.maxFrameBytes()).minPeers(c.minPeers())
                 .maxPeers(c.maxPeers()).maxKnownAddresses(c.maxKnownAddresses())

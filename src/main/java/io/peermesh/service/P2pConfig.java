@@ -41,6 +41,13 @@ public interface P2pConfig {
     Duration pingTimeout();
 
     /**
+     * Answer each round's pong with a second ping and report that one's round trip: the first wakes
+     * both idle processes, the second measures the link (README "Round-trip times"); false: one ping a round.
+     */
+    @WithDefault("true")
+    boolean pingFollowUp();
+
+    /**
      * Round trips two private nodes ping each other over loopback right after start (beside the
      * node, within 5 s), so that the JIT compiles the ping path soon (README "Round-trip times"); 0: none.
      */

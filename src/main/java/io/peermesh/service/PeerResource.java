@@ -8,6 +8,9 @@ import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Response;
+import io.peermesh.api.ApiError;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.ServiceUnavailableException;
 import jakarta.ws.rs.core.MediaType;
@@ -25,6 +28,19 @@ public class PeerResource {
     @Path("peers")
     public Uni<List<PeerView>> peers() {
         return Uni.createFrom().completionStage(() -> running().peers().toCompletionStage());
+    }
+
+    /**
+     * The last round trips to one peer (up to 256, about 8.5 minutes at the default interval),
+     * oldest first: a link's history without a log line per ping (README "Round-trip times").
+     */
+    @GET
+    @Path("peers/{nodeid}/rtt")
+    public Uni<Response> rtt(@PathParam("nodeid") String nodeId) {
+        return Uni.createFrom().completionStage(() -> running().rttHistory(nodeId).toCompletionStage())
+                .map(samples -> samples == null
+                        ? ApiError.response(404, "unknown_peer", "no peer with node id " + nodeId + " (see GET /peers)")
+                        : Response.ok(samples).build());
     }
 
     @GET

@@ -114,11 +114,14 @@ public class PeerService {
         }
     }
 
-    /** Sends a ping round; no-op before start and after stop. */
+    /**
+     * Sends a ping round at the node's phase of the interval (the scheduler fires on the wall
+     * clock's second, on every node alike); no-op before start and after stop.
+     */
     public void pingRound() {
         PeerNode running = node;
         if (running != null) {
-            running.pingRound();
+            running.pingRoundAtPhase();
         }
     }
 

@@ -3,6 +3,8 @@ package io.peermesh.node;
 import static io.peermesh.node.Eventually.await;
 import static io.peermesh.node.Eventually.get;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.peermesh.wire.HostPort;
@@ -104,10 +106,41 @@ class PeerLifecycleTest {
     }
 
     @Test
-    void aSilentPeerIsDroppedAfterThePingTimeoutAndAnAnsweringOneIsKept() throws Exception {
+    void aRoundsPingIsFollowedOnItsPongByASecondWhoseRoundTripIsTheSample() throws Exception {
         ManualClock clock = new ManualClock();
         CountingObserver seen = new CountingObserver();
         PeerNode a = nodes.start(TestNodes.fast().internalPingTimer(false)
+                .pingInterval(Duration.ofSeconds(2)).pingTimeout(Duration.ofSeconds(6)).build(), clock, seen);
+        try (FakePeer peer = new FakePeer(a.port())) {
+            peer.handshake();
+            await(DEADLINE, () -> a.peerCount() == 1, () -> "handshake");
+            for (int pair = 1; pair <= 2; pair++) {
+                String lead = peer.next("ping"); // the handshake's ping, then the round's
+                peer.send("{\"msgtype\":\"pong\",\"nonce\":\"" + nonceOf(lead) + "\"}");
+                String followUp = peer.next("ping");
+                assertNotEquals(nonceOf(lead), nonceOf(followUp));
+                assertEquals(pair - 1, seen.count("rtt"), "the lead's round trip is no sample");
+                peer.send("{\"msgtype\":\"pong\",\"nonce\":\"" + nonceOf(followUp) + "\"}");
+                int expected = pair;
+                await(DEADLINE, () -> seen.count("rtt") == expected, seen::toString);
+                clock.advance(Duration.ofSeconds(2));
+                a.pingRound();
+            }
+            assertEquals(1, a.peerCount());
+            assertNotNull(get(a.peers()).get(0).lastRttMillis());
+        }
+    }
+
+    private static String nonceOf(String ping) {
+        return ping.replaceAll(".*\"nonce\":\"([0-9a-f]+)\".*", "$1");
+    }
+
+    @Test
+    void aSilentPeerIsDroppedAfterThePingTimeoutAndAnAnsweringOneIsKept() throws Exception {
+        ManualClock clock = new ManualClock();
+        CountingObserver seen = new CountingObserver();
+        // One ping a round: this peer answers each by hand (follow-ups have a test of their own).
+        PeerNode a = nodes.start(TestNodes.fast().internalPingTimer(false).pingFollowUp(false)
                 .pingInterval(Duration.ofSeconds(2)).pingTimeout(Duration.ofSeconds(6)).build(), clock, seen);
         try (FakePeer silent = new FakePeer(a.port()); FakePeer answering = new FakePeer(a.port())) {
             silent.handshake();

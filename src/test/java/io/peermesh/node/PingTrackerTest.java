@@ -15,7 +15,7 @@ class PingTrackerTest {
     private static final long MS = 1_000_000L; // nanoseconds per millisecond
     private static final long TIMEOUT = 6_000 * MS;
 
-    private final PingTracker tracker = new PingTracker(new java.util.SplittableRandom(1));
+    private final PingTracker tracker = new PingTracker(new java.util.SplittableRandom(1), false);
 
     @Test
     void startReturnsDistinctNonces() {
@@ -185,5 +185,40 @@ class PingTrackerTest {
     void rttIsNeverNegative() {
         String nonce = tracker.start(1_000 * MS);
         assertEquals(0, tracker.answer(nonce, 999 * MS, 1));
+    }
+
+    @Test
+    void withFollowUpsOnlyTheFollowUpsRoundTripIsASample() {
+        PingTracker pairs = new PingTracker(new java.util.SplittableRandom(2), true);
+        String lead = pairs.start(1_000 * MS, false);
+        assertEquals(3 * MS, pairs.answer(lead, 1_003 * MS, 1), "the lead's round trip is still returned");
+        assertTrue(pairs.answeredLead(), "a follow-up is due");
+        assertEquals(-1, pairs.lastRttNanos(), "but it is no sample");
+        assertEquals(1_003, pairs.lastPongNanos() / MS, "and the peer is alive");
+
+        String followUp = pairs.start(1_003 * MS, true);
+        assertEquals(MS / 5, pairs.answer(followUp, 1_003 * MS + MS / 5, 2));
+        assertFalse(pairs.answeredLead());
+        assertEquals(MS / 5, pairs.lastRttNanos());
+        assertEquals(MS / 5, pairs.minRttNanos(1_004 * MS));
+        assertEquals(0, pairs.inFlight());
+    }
+
+    @Test
+    void anUnansweredFollowUpTimesOutFromWhenItWasSent() {
+        PingTracker pairs = new PingTracker(new java.util.SplittableRandom(3), true);
+        pairs.answer(pairs.start(0, false), 1 * MS, 1);
+        pairs.start(1 * MS, true); // the peer answered the lead, then went silent
+        assertEquals(1 * MS + TIMEOUT, pairs.overdueAtNanos(TIMEOUT));
+        assertFalse(pairs.overdue(TIMEOUT, TIMEOUT));
+        assertTrue(pairs.overdue(1 * MS + TIMEOUT, TIMEOUT));
+    }
+
+    @Test
+    void withoutFollowUpsEveryRoundTripIsASample() {
+        String nonce = tracker.start(0, false);
+        tracker.answer(nonce, 2 * MS, 1);
+        assertFalse(tracker.answeredLead());
+        assertEquals(2 * MS, tracker.lastRttNanos());
     }
 }

@@ -144,6 +144,20 @@ class PeerServiceTest {
         assertTrue(twice.get("jitterMillis") instanceof Number j && j.doubleValue() >= 0, "jitterMillis: " + twice);
         assertNotNull(pinged.get("lastPong"), pinged.toString());
 
+        // The link's history: every sample so far, oldest first, the newest one the last RTT.
+        List<Map<String, Object>> history = given().when().get("/peers/" + testId + "/rtt").then().statusCode(200)
+                .extract().jsonPath().getList("$");
+        assertTrue(history.size() >= 2, "two round trips at least: " + history);
+        for (Map<String, Object> sample : history) {
+            assertPositiveNumber(sample.get("rttMillis"), "rttMillis");
+            assertNotNull(java.time.Instant.parse((String) sample.get("at")));
+        }
+        assertTrue(java.time.Instant.parse((String) history.get(0).get("at"))
+                .isBefore(java.time.Instant.parse((String) history.get(history.size() - 1).get("at"))), history.toString());
+        JsonPath unknown = given().when().get("/peers/00000000-0000-4000-8000-000000000000/rtt").then().statusCode(404)
+                .extract().jsonPath();
+        assertEquals("unknown_peer", unknown.getString("error"));
+
         JsonPath node = node();
         assertTrue(UUID_PATTERN.matcher(node.getString("nodeid")).matches(), node.prettify());
         assertEquals("peermesh", node.getString("network"));

@@ -78,4 +78,62 @@ class SimRttTest {
         // Laplace(jitterMean) variables, whose mean absolute value is 1.5 x jitterMean (75 us).
         assertTrue(view.jitterMillis() > 0 && view.jitterMillis() < 4 * jitterMean / 1e6, "jitter " + view.jitterMillis().doubleValue());
     }
+
+    /** When each ping left a node, in virtual ns. */
+    private static final class PingTimes implements NodeObserver {
+        final Simulation sim;
+        final List<Long> at = new ArrayList<>();
+
+        PingTimes(Simulation sim) {
+            this.sim = sim;
+        }
+
+        @Override
+        public void sent(io.peermesh.wire.MsgType type, int bytes) {
+            if (type == io.peermesh.wire.MsgType.PING) {
+                at.add(sim.nowNanos());
+            }
+        }
+    }
+
+    /**
+     * Quarkus' scheduler fires on the wall clock's second, so every node ticks at the same instant;
+     * pingRoundAtPhase spreads the rounds: each node pings at its own fixed offset from the tick,
+     * so its rounds stay exactly one interval apart and two nodes' rounds do not collide.
+     */
+    @Test
+    void roundsTickedAtTheSameInstantGoOutAtEachNodesOwnPhase() {
+        SimCluster c = new SimCluster(18);
+        c.network().latency(Duration.ofNanos(100_000), Duration.ZERO);
+        PingTimes timesA = new PingTimes(c.sim());
+        PingTimes timesB = new PingTimes(c.sim());
+        SimNode a = c.add(x -> x.pingInterval(Duration.ofSeconds(2)).pingFollowUp(false).internalPingTimer(false), timesA);
+        SimNode b = c.add(x -> x.pingInterval(Duration.ofSeconds(2)).pingFollowUp(false).internalPingTimer(false), timesB);
+        a.start();
+        b.start();
+        assertTrue(c.sim().runUntil(c::fullMesh, Duration.ofSeconds(30)), c.sim().replayHint("phase"));
+        c.sim().runFor(Duration.ofSeconds(3)); // the pings every peer gets on its handshake are out
+        timesA.at.clear();
+        timesB.at.clear();
+        long ticks = 10;
+        for (int t = 0; t < ticks; t++) {
+            long tick = c.sim().nowNanos();
+            a.node().pingRoundAtPhase();
+            b.node().pingRoundAtPhase();
+            a.node().pingRoundAtPhase(); // a second tick before the round went: still one round
+            c.sim().runUntil(tick + 2_000_000_000L);
+        }
+        for (List<Long> at : List.of(timesA.at, timesB.at)) {
+            assertEquals(ticks, at.size(), "one ping per tick: " + at);
+            for (int i = 1; i < at.size(); i++) {
+                assertEquals(2_000_000_000L, at.get(i) - at.get(i - 1), "rounds one interval apart");
+            }
+        }
+        long apart = Math.abs(timesA.at.get(0) - timesB.at.get(0));
+        assertTrue(apart > 1_000_000L, "the two nodes' rounds collide: " + apart + " ns apart");
+        a.node().pingRoundAtPhase();
+        a.stop();
+        c.sim().runFor(Duration.ofSeconds(1));
+        assertEquals(0, a.loop().liveTimers(), "stop cancels a round waiting for its phase: " + a.loop().liveTimerOrigins());
+    }
 }
