@@ -18,8 +18,9 @@ import java.util.logging.SimpleFormatter;
 
 /**
  * The peermesh benchmark: convergence, ping RTT and throughput against a raw Vert.x baseline,
- * failure detection, cost per connection and per node, start time of the packaged app, and
- * broadcast (latency to the last member, the SSE stream's rate and a slow client's cost).
+ * failure detection, cost per connection and per node, start time of the packaged app, broadcast
+ * (latency to the last member, the SSE stream's rate and a slow client's cost), and the packaged
+ * app as processes against JGroups and Hazelcast ({@link ProcessBench}).
  * Prints a table, writes target/bench/results.json, table.md and the PNG charts.
  *
  * <p>Run with {@code ./mvnw -Pbench -DskipTests verify} ({@code -Dbench.quick=true} for CI). All
@@ -53,6 +54,9 @@ public final class Bench {
         try {
             // JFR (used by ping and convergence to profile) leaves a periodic-task thread running that
             // costs ~0.7% of a core, so the CPU measurements (cost) come before any recording.
+            // Processes only (the nodes and the competitors' members), first: the full run waits for a
+            // quiet machine before it, and nothing of this JVM's own sections competes with it.
+            section(opts, report, "process", () -> new ProcessBench(opts, report).run());
             section(opts, report, "start", () -> new StartBench(vertx, opts, report).run());
             section(opts, report, "rttproc", () -> new RttProcBench(opts, report).run());
             section(opts, report, "failure", () -> new FailureBench(vertx, opts, report).run());

@@ -27,11 +27,12 @@ final class Child implements AutoCloseable {
     final Process process;
     private final Writer in;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    private volatile Consumer<String> listener = l -> { };
+    private volatile Consumer<String> listener;
 
-    private Child(String name, Process process) {
+    private Child(String name, Process process, Consumer<String> listener) {
         this.name = name;
         this.process = process;
+        this.listener = listener;
         this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -49,15 +50,24 @@ final class Child implements AutoCloseable {
     }
 
     static Child start(String name, Class<?> main, List<String> jvmArgs, List<String> args, Path log) throws IOException {
+        return start(name, System.getProperty("java.class.path"), main.getName(), jvmArgs, args, log, l -> { });
+    }
+
+    /**
+     * A child with a class path of its own (the competitors' members get only their library's jar)
+     * and a listener that sees every line from the first one on.
+     */
+    static Child start(String name, String classPath, String main, List<String> jvmArgs, List<String> args, Path log,
+            Consumer<String> listener) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmArgs);
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(main.getName());
+        cmd.add(classPath);
+        cmd.add(main);
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(log.toFile());
-        return new Child(name, pb.start());
+        return new Child(name, pb.start(), listener);
     }
 
     /** Called on the reader thread for every line (in addition to the queue that {@link #await} reads). */

@@ -2,6 +2,7 @@ package io.peermesh.bench;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -30,6 +31,22 @@ final class Opts {
             .map(String::trim).filter(s -> !s.isEmpty()).mapToInt(Integer::parseInt).toArray();
     /** Convergence trials per size ({@code -Dbench.trials}); default 1 quick, 3 full. */
     final int trials = Integer.getInteger("bench.trials", quick ? 1 : 3);
+
+    /** Process section: members per system ({@code -Dbench.process.members}); default 4 quick, 12 full. */
+    final int processMembers = Integer.parseInt(orDefault(System.getProperty("bench.process.members"), quick ? "4" : "12"));
+    /**
+     * Process section: the systems, in this order ({@code -Dbench.process.systems=peermesh,jgroups-tuned}); default
+     * all five in the full run, peermesh and the two tuned competitors in quick mode (the defaults take a minute
+     * or more to notice a stopped member, which CI's time does not allow).
+     */
+    final List<String> processSystems = Arrays.stream(orDefault(System.getProperty("bench.process.systems"),
+            quick ? "peermesh,jgroups-tuned,hazelcast-tuned" : "peermesh,jgroups,jgroups-tuned,hazelcast,hazelcast-tuned")
+            .split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    /**
+     * Process section: first wait up to 10 minutes for a 1-minute load average below this
+     * ({@code -Dbench.process.quietLoad}); default 1.0 in the full run, no wait (0) in quick mode.
+     */
+    final double processQuietLoad = Double.parseDouble(orDefault(System.getProperty("bench.process.quietLoad"), quick ? "0" : "1.0"));
 
     private static String orDefault(String v, String d) {
         return v == null || v.isBlank() ? d : v;

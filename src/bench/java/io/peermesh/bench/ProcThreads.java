@@ -37,6 +37,31 @@ final class ProcThreads {
         return groups;
     }
 
+    /** User + system CPU seconds a whole process has used so far (/proc/PID/stat), NaN once it is gone. */
+    static double processCpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_SECONDS; // utime, stime (fields 14, 15)
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** Resident memory of a process in KiB (VmRSS in /proc/PID/status), -1 once it is gone. */
+    static long rssKiB(long pid) {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (l.startsWith("VmRSS:")) {
+                    return Long.parseLong(l.substring(6).trim().split("\\s+")[0]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone
+        }
+        return -1;
+    }
+
     private static Map<String, long[]> snapshot(String process) {
         Map<String, long[]> m = new HashMap<>();
         Path tasks = Path.of("/proc", process, "task");

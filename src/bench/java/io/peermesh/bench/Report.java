@@ -26,6 +26,8 @@ final class Report {
     final List<Row> rows = new ArrayList<>();
     final Map<String, Object> sections = new LinkedHashMap<>();
     final Map<String, Object> machine = new LinkedHashMap<>();
+    /** Tables of their own (Markdown), printed after the main one: title to table. */
+    final Map<String, String> tables = new LinkedHashMap<>();
 
     /** A row with a target: status PASS/MISS, ratio = measured / target. */
     Row target(String id, String measure, double value, String unit, String result, Goal goal, double targetValue,
@@ -91,6 +93,7 @@ final class Report {
                     .append(" | ").append(esc(r.target())).append(" | ").append(ratioText(r)).append(" | ")
                     .append(r.status()).append(" | ").append(esc(r.note() == null ? "" : r.note())).append(" |\n");
         }
+        tables.forEach((title, table) -> b.append("\n").append(title).append("\n\n").append(table));
         return b.toString();
     }
 
@@ -122,6 +125,7 @@ final class Report {
                 b.append('\n');
             }
         }
+        tables.forEach((title, table) -> b.append("\n").append(title).append("\n\n").append(table));
         b.append("\nnotes:\n");
         for (Row r : sortedRows()) {
             if (r.note() != null && !r.note().isEmpty()) {
@@ -177,6 +181,7 @@ final class Report {
             table.add(m);
         }
         all.put("table", table);
+        all.put("tables", tables);
         all.put("sections", sections);
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         json.writeValue(dir.resolve("results.json").toFile(), all);

@@ -124,7 +124,7 @@ final class StartBench {
         } finally {
             Loops.await(peer.close(), Duration.ofSeconds(10));
         }
-        String args = "-Dp2p.bootstrap=127.0.0.1:<peer> -Dp2p.host=127.0.0.1 -Dp2p.port=<free> -Dquarkus.http.port=<free>";
+        String args = "-Dp2p.bootstrap=127.0.0.1:<peer> -Dp2p.host=127.0.0.1 -Dp2p.port=<free> -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=<free>";
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("workingDirectory", appDir.toString());
         m.put("command", "java " + String.join(" ", DEPLOYED_FLAGS) + " " + args + " -jar quarkus-run.jar");
@@ -176,8 +176,8 @@ final class StartBench {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(flags);
-        cmd.addAll(List.of("-Dp2p.bootstrap=127.0.0.1:" + peer.port(), "-Dp2p.host=127.0.0.1", "-Dp2p.port=" + p2pPort,
-                "-Dquarkus.http.port=" + httpPort, "-jar", opts.jar.getFileName().toString()));
+        cmd.addAll(nodeProperties("127.0.0.1:" + peer.port(), p2pPort, httpPort));
+        cmd.addAll(List.of("-jar", opts.jar.getFileName().toString()));
         HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/q/health/ready"))
                 .timeout(Duration.ofMillis(500)).GET().build();
         long t0 = System.nanoTime();
@@ -206,6 +206,12 @@ final class StartBench {
                 p.waitFor(5, TimeUnit.SECONDS);
             }
         }
+    }
+
+    /** A node's settings on its command line (the README's keys): one bootstrap address, the peer port and HTTP on loopback. */
+    static List<String> nodeProperties(String bootstrap, int p2pPort, int httpPort) {
+        return List.of("-Dp2p.bootstrap=" + bootstrap, "-Dp2p.host=127.0.0.1", "-Dp2p.port=" + p2pPort,
+                "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + httpPort);
     }
 
     /** What the archive check found: missing, not usable, or how many loaded classes it served. */
