@@ -67,11 +67,12 @@ final class ProcessBench {
         this.dir = opts.out.resolve("process");
         this.n = opts.processMembers;
         this.starts = opts.pick(1, 3);
-        this.allAtOnceBound = Duration.ofSeconds(opts.pick(60, 180));
-        this.seedThenBound = Duration.ofSeconds(opts.pick(60, 120));
+        // quick mode (CI) keeps the section to about three minutes: 4 members, the tuned competitors only
+        this.allAtOnceBound = Duration.ofSeconds(opts.pick(30, 180));
+        this.seedThenBound = Duration.ofSeconds(opts.pick(30, 120));
         this.droppedBound = Duration.ofSeconds(opts.pick(30, 120));
-        this.backBound = Duration.ofSeconds(opts.pick(30, 90));
-        this.settleSeconds = opts.pick(5, 10);
+        this.backBound = Duration.ofSeconds(opts.pick(20, 90));
+        this.settleSeconds = opts.pick(3, 10);
         this.windowSeconds = opts.pick(10, 30);
     }
 
