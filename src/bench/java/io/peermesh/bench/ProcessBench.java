@@ -128,13 +128,13 @@ final class ProcessBench {
         try {
             for (String s : opts.processSystems) {
                 Map<String, Object> r = new LinkedHashMap<>();
-                r.put("loadBefore", load());
-                System.out.printf("  -- %s, %d members (load average %s)%n", ProcTable.SYSTEMS.get(s), n, load());
+                r.put("loadBefore", LoadAverage.text());
+                System.out.printf("  -- %s, %d members (load average %s)%n", ProcTable.SYSTEMS.get(s), n, LoadAverage.text());
                 long t0 = System.nanoTime();
                 ProcTable.Figures f = system(s, launchers.get(s), r);
                 figures.put(s, f);
                 print(f);
-                r.put("loadAfter", load());
+                r.put("loadAfter", LoadAverage.text());
                 r.put("seconds", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
                 raw.put(s, r);
             }
@@ -155,7 +155,7 @@ final class ProcessBench {
         data.put("systems", raw);
         data.put("table", table);
         report.section("process", data);
-        peermeshRows(figures.get("peermesh"));
+        ProcTargets.rows(report, figures.get("peermesh"), n, starts);
         System.out.println(table);
         System.out.println(notes);
     }
@@ -177,34 +177,6 @@ final class ProcessBench {
                             : " (-Dbench.process.systems)").append('.');
         }
         return b.append('\n').toString();
-    }
-
-    /** peermesh's own figures against the targets of issue #15 (set for 12 members; with fewer they are info). */
-    private void peermeshRows(ProcTable.Figures f) {
-        if (f == null) {
-            return;
-        }
-        boolean twelve = n == 12;
-        String note = "peermesh processes on loopback, the README's command; see the process table below";
-        row("7a", "process: java -jar to ready with one member running (median of " + starts + ")", f.startWallMedian(), "s",
-                0.6, "<= 0.6 s", true, note);
-        row("7b", "process: CPU-seconds to ready (median of " + starts + ")", f.startCpuMedian(), "CPU-s", 1.0, "<= 1.0 CPU-s",
-                true, note);
-        row("7c", "process: " + n + " launched at once, until all see all", f.allAtOnce, "s", 8, "<= 8 s", twelve, note);
-        row("7d", "process: seed first, then " + (n - 1) + " at once, until all see all", f.seedThen, "s", 4, "<= 4 s", twelve, note);
-        row("7e", "process: idle CPU with " + (n - 1) + " peers (median)", f.idlePercent, "% of a core", 0.5, "<= 0.5 % of a core",
-                twelve, note);
-        row("7f", "process: resident memory with " + (n - 1) + " peers (median)", f.rssMiB, "MiB", 72, "<= 72 MiB", twelve, note);
-    }
-
-    private void row(String id, String measure, double v, String unit, double target, String targetText, boolean withTarget,
-            String note) {
-        String result = Double.isNaN(v) ? "not measured" : Stats.fmt(v) + " " + unit;
-        if (withTarget) {
-            report.target(id, measure, v, unit, result, Report.Goal.AT_MOST, target, targetText + " (issue #15)", note);
-        } else {
-            report.info(id, measure, v, unit, result, note + "; the target (" + targetText + ") is for 12 members");
-        }
     }
 
     /** Every scenario for one system; the processes of each are gone before the next starts. */
@@ -405,36 +377,14 @@ final class ProcessBench {
     }
 
     /** Waits (up to 10 minutes) for the 1-minute load average to fall below {@code bench.process.quietLoad}. */
-    private void waitForQuiet() throws Exception {
-        long t0 = System.nanoTime();
+    private void waitForQuiet() throws InterruptedException {
         double limit = opts.processQuietLoad;
-        long deadline = t0 + Duration.ofMinutes(10).toNanos();
-        while (limit > 0 && load1() >= limit && System.nanoTime() < deadline) {
-            Thread.sleep(5_000);
-        }
-        double waited = (System.nanoTime() - t0) / 1e9;
+        double waited = LoadAverage.awaitBelow(limit, Duration.ofMinutes(10));
         data.put("quietLoadWanted", limit);
         data.put("waitedForQuietSeconds", Math.round(waited));
-        data.put("loadAtStart", load());
-        System.out.printf("  load average %s%s%n", load(), limit <= 0 ? " (no wait for a quiet machine in quick mode)"
+        data.put("loadAtStart", LoadAverage.text());
+        System.out.printf("  load average %s%s%n", LoadAverage.text(), limit <= 0 ? " (no wait for a quiet machine in quick mode)"
                 : String.format(" after waiting %.0f s for the 1-minute load below %.1f%s", waited, limit,
-                        load1() < limit ? "" : " (not reached: measured anyway)"));
-    }
-
-    private static String load() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException e) {
-            return "?";
-        }
-    }
-
-    private static double load1() {
-        try {
-            return Double.parseDouble(load().split(" ")[0]);
-        } catch (RuntimeException e) {
-            return Double.NaN;
-        }
+                        LoadAverage.oneMinute() < limit ? "" : " (not reached: measured anyway)"));
     }
 }
