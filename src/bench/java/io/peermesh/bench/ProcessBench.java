@@ -383,7 +383,7 @@ final class ProcessBench {
         data.put("quietLoadWanted", limit);
         data.put("waitedForQuietSeconds", Math.round(waited));
         data.put("loadAtStart", LoadAverage.text());
-        System.out.printf("  load average %s%s%n", LoadAverage.text(), limit <= 0 ? " (no wait for a quiet machine in quick mode)"
+        System.out.printf("  load average %s%s%n", LoadAverage.text(), limit <= 0 ? " (no wait for a quiet machine: quick mode, or bench.process.quietLoad=0)"
                 : String.format(" after waiting %.0f s for the 1-minute load below %.1f%s", waited, limit,
                         LoadAverage.oneMinute() < limit ? "" : " (not reached: measured anyway)"));
     }
