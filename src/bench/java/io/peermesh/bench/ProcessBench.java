@@ -110,7 +110,7 @@ final class ProcessBench {
 
     void run() throws Exception {
         if (!Files.isRegularFile(opts.jar)) {
-            report.failed("7", "process section", "", "no " + opts.jar + ": run ./mvnw package first");
+            report.failed("8", "process section", "", "no " + opts.jar + ": run ./mvnw package first");
             return;
         }
         Files.createDirectories(dir);

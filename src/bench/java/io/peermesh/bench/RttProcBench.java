@@ -82,7 +82,7 @@ final class RttProcBench {
 
     void run() throws Exception {
         if (!Files.isRegularFile(opts.jar)) {
-            report.failed("7", "process-level RTT", "", "no " + opts.jar + ": run ./mvnw package first");
+            report.failed("9", "process-level RTT", "", "no " + opts.jar + ": run ./mvnw package first");
             return;
         }
         int minutes = Integer.getInteger("bench.rttMinutes", opts.pick(2, 5));
@@ -138,7 +138,7 @@ final class RttProcBench {
         data.put("samplesFrom", logged ? "log" : "GET /peers/{id}/rtt");
         long[][] windows = {{0, MINUTE_NANOS}, {(minutes - 1) * MINUTE_NANOS, minutes * MINUTE_NANOS}};
         String[] windowNames = {"cold (minute 1)", "warm (minute " + minutes + ")"};
-        String[] ids = {"7", "7w"};
+        String[] ids = {"9", "9w"};
         Map<String, Object> byWindow = new LinkedHashMap<>();
         for (int w = 0; w < 2; w++) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -232,7 +232,7 @@ final class RttProcBench {
         Process gcc = new ProcessBuilder("gcc", "-O2", "-o", bin.toString(), "src/bench/c/rtt_floor.c")
                 .redirectErrorStream(true).redirectOutput(opts.out.resolve("rtt_floor-build.log").toFile()).start();
         if (!gcc.waitFor(60, TimeUnit.SECONDS) || gcc.exitValue() != 0) {
-            report.failed("7x", "C floor", "", "gcc failed or missing (see rtt_floor-build.log): Python floor only");
+            report.failed("9x", "C floor", "", "gcc failed or missing (see rtt_floor-build.log): Python floor only");
             return null;
         }
         return bin;
