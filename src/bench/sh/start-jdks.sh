@@ -1,7 +1,7 @@
 #!/bin/bash
 # Start to /q/health/ready UP with one running peer, CPU-seconds and RSS at that moment: the
 # deployed JDK 17 command (AppCDS archive) against JDK 25 with an AOT cache (JEP 483/514/515) made
-# here by the same training run (quarkus profile cds-training), alternating, 3 rounds. README
+# here by the same training run (quarkus profile cds-training), and both without, alternating, 4 rounds. README
 # "Process cost". Loopback ports 18190/18191 and 16190/16191; every process it starts it stops by PID.
 # Usage: bash src/bench/sh/start-jdks.sh target/quarkus-app   (after ./mvnw package)
 #        EXTRA=-Dp2p.rtt-warmup=0 bash src/bench/sh/start-jdks.sh target/quarkus-app
@@ -38,7 +38,9 @@ run() { # name, java, flags...
   echo "$name ready_s=$(echo "$ready - $t0" | bc) cpu_s=$(echo "(${st[0]}+${st[1]})/$TCK" | bc -l | cut -c1-5) rss_kib_at_ready=$rss"
 }
 EXTRA=${EXTRA:-}
-for r in 1 2 3; do
+for r in 1 2 3 4; do # the first round also fills the page cache
   run jdk17-appcds $J17 -XX:SharedArchiveFile=app-cds.jsa -XX:+UseSerialGC $EXTRA
   run jdk25-aot $J25 -XX:AOTCache=app.aot -XX:+UseSerialGC $EXTRA
+  run jdk25-plain $J25 -XX:+UseSerialGC $EXTRA
+  run jdk17-plain $J17 $EXTRA
 done
