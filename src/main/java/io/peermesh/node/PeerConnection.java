@@ -251,10 +251,12 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler {
                 if (rtt >= 0) {
                     boolean lead = pings.answeredLead();
                     if (lead) {
-                        sendPing(true); // the sample: both ends awake now (PingTracker)
-                    } else {
-                        owner.observer().pingRoundTrip(rtt);
+                        sendPing(true); // the link's sample: both ends awake now (PingTracker)
                     }
+                    // The histogram takes every ping, the lead too: a peer slow to answer (CPU
+                    // starved, paused) shows in its tail and the RTT alert, though the follow-up,
+                    // sent while it is running, would not show it.
+                    owner.observer().pingRoundTrip(rtt);
                     if (RTT_LOG.isLoggable(Level.FINE)) {
                         RTT_LOG.fine("rtt_ns=" + rtt + " peer=" + nodeId() + (lead ? " lead" : "") + " nonce="
                                 + ((Message.Pong) message).nonce() + " rx_ns=" + receivedAtNanos);

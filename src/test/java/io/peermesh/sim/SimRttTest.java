@@ -30,8 +30,9 @@ class SimRttTest {
 
     /** Two nodes meshed, then {@code run} of pings; returns a's round trips and its view of b. */
     private static PeerView pair(SimCluster c, Rtts observed, Duration run) {
-        SimNode a = c.add(b -> b.pingInterval(Duration.ofSeconds(2)), observed);
-        SimNode b = c.add(x -> x.pingInterval(Duration.ofSeconds(2)), NodeObserver.NONE);
+        // One ping a round, so that the histogram's samples (observed) are exactly /peers' samples.
+        SimNode a = c.add(b -> b.pingInterval(Duration.ofSeconds(2)).pingFollowUp(false), observed);
+        SimNode b = c.add(x -> x.pingInterval(Duration.ofSeconds(2)).pingFollowUp(false), NodeObserver.NONE);
         a.start();
         b.start();
         assertTrue(c.sim().runUntil(c::fullMesh, Duration.ofSeconds(30)), c.sim().replayHint("pair"));
