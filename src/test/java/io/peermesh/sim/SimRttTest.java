@@ -137,4 +137,35 @@ class SimRttTest {
         c.sim().runFor(Duration.ofSeconds(1));
         assertEquals(0, a.loop().liveTimers(), "stop cancels a round waiting for its phase: " + a.loop().liveTimerOrigins());
     }
+
+    /**
+     * A CPU-starved peer (stopped 0.6 s, then run 0.3-0.7 s, over and over) answers its lead pings late; the
+     * follow-up, sent while it runs, does not show that. The histogram (every ping's round trip)
+     * keeps the late ones for the RTT alert; /peers' minimum stays the link's.
+     */
+    @Test
+    void aStarvedPeersLateAnswersReachTheHistogramWhileTheLinksMinimumStays() {
+        SimCluster c = new SimCluster(19);
+        c.network().latency(Duration.ofNanos(100_000), Duration.ZERO);
+        Rtts observed = new Rtts();
+        SimNode a = c.add(x -> x.pingInterval(Duration.ofSeconds(2)).pingTimeout(Duration.ofSeconds(6)), observed);
+        SimNode b = c.add(x -> x.pingInterval(Duration.ofSeconds(2)).pingTimeout(Duration.ofSeconds(6)), NodeObserver.NONE);
+        a.start();
+        b.start();
+        assertTrue(c.sim().runUntil(c::fullMesh, Duration.ofSeconds(30)), c.sim().replayHint("starved"));
+        observed.nanos.clear();
+        for (int cycle = 0; cycle < 60; cycle++) {
+            // Runs of 300-690 ms, so that the cycle does not lock onto the 2 s ping rounds.
+            c.sim().runFor(Duration.ofMillis(300 + (cycle * 137) % 400));
+            b.pause();
+            c.sim().runFor(Duration.ofMillis(600));
+            b.resume();
+        }
+        c.sim().runFor(Duration.ofSeconds(3));
+        long late = observed.nanos.stream().filter(n -> n >= 100_000_000L).count();
+        assertTrue(late >= 5, "round trips of 100 ms or more in the histogram: " + late + " of " + observed.nanos.size());
+        List<PeerView> peers = a.peers();
+        assertEquals(1, peers.size(), "never dropped");
+        assertEquals(0.2, peers.get(0).minRttMillis().doubleValue(), 1e-9, "the link's minimum");
+    }
 }
