@@ -39,9 +39,10 @@ BOUND=$(awk -v t=$PING_TIMEOUT -v i=$PING_INTERVAL -v b=$BACKOFF_MAX -v c=$CONNE
   -v d=$DNS_INTERVAL 'BEGIN { printf "%.0f", t + i + b + c + h + 1.2 * d + 5 }')
 STARTUP_BOUND=60                                   # a new process answers /node (JVM start, loaded machine)
 DROP_BOUND=$((PING_TIMEOUT + PING_INTERVAL + 3))   # every peer dropped a silent pod (3 s slack, as cluster.sh)
-# Activity ceilings (a leaked timer shows as more): one ping per peer per interval, one lookup per
-# 0.8 x dns-interval at the most, each with 30% for counting over a window.
-PING_MAX=$(awk -v i=$PING_INTERVAL 'BEGIN { print 1.3 / i }')
+# Activity ceilings (a leaked timer shows as more): two pings per peer per interval (the round's
+# and its follow-up, p2p.ping-follow-up), one lookup per 0.8 x dns-interval at the most, each with
+# 30% for counting over a window.
+PING_MAX=$(awk -v i=$PING_INTERVAL 'BEGIN { print 2 * 1.3 / i }')
 DNS_MAX=$(awk -v d=$DNS_INTERVAL 'BEGIN { print 1.3 / (0.8 * d) }')
 FAULTFY=(python3 "$SIM_DIR/faults.py")
 DEAD_IDS=
