@@ -40,6 +40,8 @@ final class RttProcBench {
     private static final Pattern NODE_RTT = Pattern.compile("rtt_ns=(\\d+)");
     private static final Pattern FLOOR_RTT = Pattern.compile("^rtt (\\d+)$");
     private static final Pattern FLOOR_FOLLOW_UP = Pattern.compile("^rtt2 (\\d+)$");
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private static final long MINUTE_NANOS = TimeUnit.SECONDS.toNanos(60);
     static final int INTERVAL_MILLIS = 2000; // the default p2p.ping-interval
 
@@ -320,14 +322,8 @@ final class RttProcBench {
         if (!(peers instanceof com.fasterxml.jackson.databind.JsonNode list) || list.size() != 1) {
             throw new IllegalStateException(into.name + ": expected one peer at the end, /peers said " + peers);
         }
-        String id = list.get(0).get("nodeid").asText();
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/peers/" + id + "/rtt"))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IllegalStateException(into.name + ": GET /peers/" + id + "/rtt answered " + r.statusCode() + " " + r.body());
-        }
-        for (var sample : new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body())) {
+        String path = "/peers/" + list.get(0).get("nodeid").asText() + "/rtt";
+        for (var sample : getJson(httpPort, path)) {
             long at = java.time.Instant.parse(sample.get("at").asText()).toEpochMilli();
             into.add((at - wallAtT0) * 1_000_000L, Math.round(sample.get("rttMillis").asDouble() * 1e6));
         }
@@ -335,13 +331,20 @@ final class RttProcBench {
 
     private static Object peers(int httpPort) {
         try {
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/peers"))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+            return getJson(httpPort, "/peers");
         } catch (Exception e) {
             return "not read: " + e;
         }
+    }
+
+    /** One GET on the node's HTTP port; anything but 200 is an error naming the path. */
+    private static com.fasterxml.jackson.databind.JsonNode getJson(int httpPort, String path) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("GET " + path + " answered " + r.statusCode() + " " + r.body());
+        }
+        return JSON.readTree(r.body());
     }
 
     private static int freePort() throws IOException {

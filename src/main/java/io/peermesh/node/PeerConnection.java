@@ -321,13 +321,11 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler {
     }
 
     private void sendPing(boolean followUp) {
+        // The round trip starts here, per peer, right before the write: the scheduler's hop onto
+        // the loop and the round's other peers are not in it (issue #16).
         String nonce = pings.start(owner.loop().nanoTime(), followUp);
         if (nonce != null) {
-            Buffer line = PingLines.ping(nonce);
-            // The round trip starts right before the write: the scheduler's hop onto the loop, the
-            // round's other peers and building the line are not in it (issue #16).
-            pings.sentAt(owner.loop().nanoTime());
-            send(MsgType.PING, line);
+            send(MsgType.PING, PingLines.ping(nonce));
         }
     }
 

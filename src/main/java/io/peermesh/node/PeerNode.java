@@ -155,18 +155,12 @@ public final class PeerNode extends AbstractVerticle {
 
     /** Pings every peer and drops those overdue; safe to call from any thread. */
     public void pingRound() {
-        MeshNode node = core;
-        if (node != null) {
-            node.pingRound();
-        }
+        whenStarted(MeshNode::pingRound);
     }
 
     /** Pings every peer at this node's phase of the interval (see {@link MeshNode#pingRoundAtPhase}). */
     public void pingRoundAtPhase() {
-        MeshNode node = core;
-        if (node != null) {
-            node.pingRoundAtPhase();
-        }
+        whenStarted(MeshNode::pingRoundAtPhase);
     }
 
     public Future<List<PeerView>> peers() {
@@ -176,8 +170,7 @@ public final class PeerNode extends AbstractVerticle {
 
     /** The last round trips to a peer, oldest first; null when no peer has that id. */
     public Future<List<RttSample>> rttHistory(String peerId) {
-        MeshNode node = core;
-        return node == null ? Future.failedFuture("node not started") : node.rttHistory(peerId);
+        return ifStarted(n -> n.rttHistory(peerId), Future.failedFuture("node not started"));
     }
 
     public Future<List<TargetStatus>> targets() {

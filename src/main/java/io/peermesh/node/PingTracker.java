@@ -41,14 +41,9 @@ final class PingTracker {
     }
 
     /**
-     * Registers a ping about to be sent; returns its nonce, or null when too many are in flight.
-     * {@link #sentAt} then moves its start to right before the write.
+     * Registers a ping about to be sent at {@code nowNanos}; returns its nonce, or null when too
+     * many are in flight. A follow-up is sent on a lead's pong (see the class comment).
      */
-    String start(long nowNanos) {
-        return start(nowNanos, false);
-    }
-
-    /** As {@link #start(long)}; a follow-up is sent on a lead's pong (see the class comment). */
     String start(long nowNanos, boolean isFollowUp) {
         if (size == MAX_IN_FLIGHT) {
             return null;
@@ -60,13 +55,6 @@ final class PingTracker {
         followUp[slot] = isFollowUp;
         size++;
         return nonce;
-    }
-
-    /** The newest ping's bytes go to the link now: its round trip starts here, not at the round. */
-    void sentAt(long nowNanos) {
-        if (size > 0) {
-            sentAt[(head + size - 1) % MAX_IN_FLIGHT] = nowNanos;
-        }
     }
 
     /**

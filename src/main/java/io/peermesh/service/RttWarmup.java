@@ -93,7 +93,8 @@ final class RttWarmup {
         }
         NodeConfig helper = NodeConfig.builder().host("127.0.0.1").port(0).network(config.network())
                 .limits(config.limits().withMessageRate(1e9, 1_000_000_000)) // back to back, not 2 s apart
-                .pingInterval(config.pingInterval()).pingTimeout(config.pingTimeout()).internalPingTimer(false)
+                .pingInterval(config.pingInterval()).pingTimeout(config.pingTimeout()).pingFollowUp(config.pingFollowUp())
+                .internalPingTimer(false)
                 .tls(config.tls()).minPeers(0).build();
         PeerNode[] nodes = new PeerNode[2];
         deploy(vertx, helper, observer)

@@ -21,7 +21,7 @@ class PingTrackerTest {
     void startReturnsDistinctNonces() {
         Set<String> nonces = new HashSet<>();
         for (int i = 0; i < PingTracker.MAX_IN_FLIGHT; i++) {
-            String nonce = tracker.start(i * MS);
+            String nonce = tracker.start(i * MS, false);
             assertNotNull(nonce);
             assertFalse(nonce.isEmpty());
             nonces.add(nonce);
@@ -41,7 +41,7 @@ class PingTrackerTest {
 
     @Test
     void matchingPongReturnsRttFromItsPingAndClearsIt() {
-        String nonce = tracker.start(1_000 * MS);
+        String nonce = tracker.start(1_000 * MS, false);
         long rtt = tracker.answer(nonce, 1_042 * MS, 77);
         assertEquals(42 * MS, rtt);
         assertEquals(42 * MS, tracker.lastRttNanos());
@@ -51,10 +51,10 @@ class PingTrackerTest {
 
     @Test
     void matchingPongAlsoClearsEveryOlderPing() {
-        String first = tracker.start(0);
-        String second = tracker.start(2_000 * MS);
-        String third = tracker.start(4_000 * MS);
-        String fourth = tracker.start(6_000 * MS);
+        String first = tracker.start(0, false);
+        String second = tracker.start(2_000 * MS, false);
+        String third = tracker.start(4_000 * MS, false);
+        String fourth = tracker.start(6_000 * MS, false);
 
         assertEquals(10 * MS, tracker.answer(third, 4_010 * MS, 1));
         assertEquals(1, tracker.inFlight());
@@ -66,8 +66,8 @@ class PingTrackerTest {
 
     @Test
     void pongWithoutNonceAnswersTheOldestPing() {
-        tracker.start(1_000 * MS);
-        String second = tracker.start(3_000 * MS);
+        tracker.start(1_000 * MS, false);
+        String second = tracker.start(3_000 * MS, false);
 
         assertEquals(500 * MS, tracker.answer(null, 1_500 * MS, 9));
         assertEquals(1, tracker.inFlight());
@@ -82,8 +82,8 @@ class PingTrackerTest {
 
     @Test
     void unknownNonceReturnsMinusOneAndChangesNothing() {
-        String first = tracker.start(0);
-        tracker.start(1_000 * MS);
+        String first = tracker.start(0, false);
+        tracker.start(1_000 * MS, false);
         assertEquals(30 * MS, tracker.answer(first, 30 * MS, 100));
 
         assertEquals(-1, tracker.answer("not-a-nonce", 1_500 * MS, 200));
@@ -97,7 +97,7 @@ class PingTrackerTest {
 
     @Test
     void overdueIsFalseBeforeTheTimeoutAndTrueAtAndAfterIt() {
-        tracker.start(5_000 * MS);
+        tracker.start(5_000 * MS, false);
         assertFalse(tracker.overdue(5_000 * MS, TIMEOUT));
         assertFalse(tracker.overdue(5_000 * MS + TIMEOUT - 1, TIMEOUT));
         assertTrue(tracker.overdue(5_000 * MS + TIMEOUT, TIMEOUT));
@@ -106,17 +106,17 @@ class PingTrackerTest {
 
     @Test
     void overdueIsMeasuredFromTheOldestUnansweredPing() {
-        tracker.start(0);               // never answered
-        tracker.start(2_000 * MS);
-        tracker.start(4_000 * MS);
+        tracker.start(0, false);               // never answered
+        tracker.start(2_000 * MS, false);
+        tracker.start(4_000 * MS, false);
         assertFalse(tracker.overdue(TIMEOUT - 1, TIMEOUT));
         assertTrue(tracker.overdue(TIMEOUT, TIMEOUT), "newer pings must not reset the clock");
     }
 
     @Test
     void answeringTheOldestMovesTheOverdueClockToTheNextOne() {
-        String first = tracker.start(0);
-        tracker.start(2_000 * MS);
+        String first = tracker.start(0, false);
+        tracker.start(2_000 * MS, false);
         tracker.answer(first, 100 * MS, 1);
         assertFalse(tracker.overdue(TIMEOUT, TIMEOUT));
         assertFalse(tracker.overdue(2_000 * MS + TIMEOUT - 1, TIMEOUT));
@@ -125,7 +125,7 @@ class PingTrackerTest {
 
     @Test
     void notOverdueOnceEveryPingIsAnswered() {
-        String nonce = tracker.start(0);
+        String nonce = tracker.start(0, false);
         tracker.answer(nonce, 10 * MS, 1);
         assertFalse(tracker.overdue(100 * TIMEOUT, TIMEOUT));
     }
@@ -133,23 +133,23 @@ class PingTrackerTest {
     @Test
     void atMostMaxInFlightPingsAreTracked() {
         for (int i = 0; i < PingTracker.MAX_IN_FLIGHT; i++) {
-            assertNotNull(tracker.start(i * MS));
+            assertNotNull(tracker.start(i * MS, false));
         }
-        assertNull(tracker.start(1_000 * MS));
-        assertNull(tracker.start(2_000 * MS));
+        assertNull(tracker.start(1_000 * MS, false));
+        assertNull(tracker.start(2_000 * MS, false));
         assertEquals(PingTracker.MAX_IN_FLIGHT, tracker.inFlight());
 
         assertTrue(tracker.answer(null, 3_000 * MS, 1) > 0);
-        assertNotNull(tracker.start(3_000 * MS), "one slot was freed");
-        assertNull(tracker.start(3_001 * MS));
+        assertNotNull(tracker.start(3_000 * MS, false), "one slot was freed");
+        assertNull(tracker.start(3_001 * MS, false));
     }
 
     @Test
     void trackingSurvivesWrappingAroundTheRing() {
         long now = 0;
         for (int round = 0; round < 5 * PingTracker.MAX_IN_FLIGHT; round++) {
-            String a = tracker.start(now);
-            String b = tracker.start(now + MS);
+            String a = tracker.start(now, false);
+            String b = tracker.start(now + MS, false);
             assertEquals(3 * MS, tracker.answer(a, now + 3 * MS, round));
             assertEquals(3 * MS, tracker.answer(b, now + 4 * MS, round));
             now += 10 * MS;
@@ -160,30 +160,30 @@ class PingTrackerTest {
     @Test
     void smoothedRttFollowsAnEighthWeightedMovingAverage() {
         // First sample is taken as is.
-        tracker.answer(tracker.start(0), 80 * MS, 1);
+        tracker.answer(tracker.start(0, false), 80 * MS, 1);
         assertEquals(80.0 * MS, tracker.smoothedRttNanos());
 
         // Then s += (rtt - s) / 8.
-        tracker.answer(tracker.start(1_000 * MS), 1_160 * MS, 2);
+        tracker.answer(tracker.start(1_000 * MS, false), 1_160 * MS, 2);
         assertEquals(90.0 * MS, tracker.smoothedRttNanos(), 1e-3);
         assertEquals(160 * MS, tracker.lastRttNanos());
 
-        tracker.answer(tracker.start(2_000 * MS), 2_010 * MS, 3);
+        tracker.answer(tracker.start(2_000 * MS, false), 2_010 * MS, 3);
         assertEquals(80.0 * MS, tracker.smoothedRttNanos(), 1e-3);
         assertEquals(10 * MS, tracker.lastRttNanos());
     }
 
     @Test
     void lastPongMillisIsSetByEveryMatchedPong() {
-        tracker.answer(tracker.start(0), 5 * MS, 1_700_000_000_000L);
+        tracker.answer(tracker.start(0, false), 5 * MS, 1_700_000_000_000L);
         assertEquals(1_700_000_000_000L, tracker.lastPongMillis());
-        tracker.answer(tracker.start(10 * MS), 15 * MS, 1_700_000_000_250L);
+        tracker.answer(tracker.start(10 * MS, false), 15 * MS, 1_700_000_000_250L);
         assertEquals(1_700_000_000_250L, tracker.lastPongMillis());
     }
 
     @Test
     void rttIsNeverNegative() {
-        String nonce = tracker.start(1_000 * MS);
+        String nonce = tracker.start(1_000 * MS, false);
         assertEquals(0, tracker.answer(nonce, 999 * MS, 1));
     }
 
