@@ -77,7 +77,19 @@ fault_kill9() { restart_pod "$1" KILL 137; }
 fault_restart() { restart_pod "$1" TERM 143; }
 
 unchanged_before() { # what no fault may change unless it drops someone: every connection, every timeout count
-  LINKS0=$(py links $(specs "${LIVE[@]}")); TO0=$(py metric-sum --per-pod --name p2p_peer_timeouts_total $(specs "${LIVE[@]}"))
+  # Right after a restart the mesh is full before it is settled: a crossing dial of the new process
+  # can still replace a registered connection within its 2-3 s window (the soak saw one 0.7 s after
+  # the full mesh). So the baseline is taken once two reads 1.5 s apart agree (at most 10 tries).
+  local again tries=0
+  LINKS0=$(py links $(specs "${LIVE[@]}"))
+  while [ $tries -lt 10 ]; do
+    sleep 1.5
+    again=$(py links $(specs "${LIVE[@]}"))
+    [ "$again" = "$LINKS0" ] && break
+    LINKS0=$again; tries=$((tries + 1))
+  done
+  [ $tries -lt 10 ] || note "connections still changing after 10 reads; baseline is the last"
+  TO0=$(py metric-sum --per-pod --name p2p_peer_timeouts_total $(specs "${LIVE[@]}"))
 }
 unchanged_after() { # what: nobody was dropped since unchanged_before
   local links1 to1 ok=0
