@@ -39,8 +39,8 @@ run() { # name, java, flags...
 }
 EXTRA=${EXTRA:-}
 for r in 1 2 3 4; do # the first round also fills the page cache
-  run jdk17-appcds $J17 -XX:SharedArchiveFile=app-cds.jsa -XX:+UseSerialGC $EXTRA
-  run jdk25-aot $J25 -XX:AOTCache=app.aot -XX:+UseSerialGC $EXTRA
+  run jdk17-appcds $J17 -XX:SharedArchiveFile=app-cds.jsa -XX:+UseSerialGC -XX:TieredStopAtLevel=1 $EXTRA
+  run jdk25-aot $J25 -XX:AOTCache=app.aot -XX:+UseSerialGC -XX:TieredStopAtLevel=1 $EXTRA
   run jdk25-plain $J25 -XX:+UseSerialGC $EXTRA
   run jdk17-plain $J17 $EXTRA
 done

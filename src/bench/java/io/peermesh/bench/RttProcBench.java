@@ -77,6 +77,12 @@ final class RttProcBench {
             at.add(new long[] {arrival, rtt});
         }
 
+        /** {secondsSinceStart, rttMicros} of each sample in the window, in arrival order: where the outliers fall. */
+        synchronized double[][] timeline(long fromNanos, long toNanos) {
+            return at.stream().filter(s -> s[0] >= fromNanos && s[0] < toNanos)
+                    .map(s -> new double[] {Math.round(s[0] / 1e6) / 1e3, s[1] / 1000.0}).toArray(double[][]::new);
+        }
+
         synchronized long[] within(long fromNanos, long toNanos) {
             return at.stream().filter(s -> s[0] >= fromNanos && s[0] < toNanos).mapToLong(s -> s[1]).sorted().toArray();
         }
@@ -158,6 +164,11 @@ final class RttProcBench {
             long[] lead = nodesLead.within(windows[w][0], windows[w][1]);
             sorted.put(floorFollowUp.name, followFloor);
             sorted.put(nodesLead.name, lead);
+            m.put("timeline node A", nodeA.timeline(windows[w][0], windows[w][1]));
+            m.put("timeline node B", nodeB.timeline(windows[w][0], windows[w][1]));
+            if (!floors.isEmpty()) {
+                m.put("timeline " + floors.get(0).name, floors.get(0).timeline(windows[w][0], windows[w][1]));
+            }
             sorted.put("node A", a);
             sorted.put("node B", b);
             sorted.put("nodes", both);

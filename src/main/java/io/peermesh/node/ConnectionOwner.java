@@ -42,6 +42,12 @@ interface ConnectionOwner {
     boolean pingFollowUp();
 
     /**
+     * False while the node's own start is under way (PeerNode#holdRttSamples: the RTT warm-up still
+     * runs): a round trip then measures this JVM's start, not the link, so it is no sample.
+     */
+    boolean rttSampling();
+
+    /**
      * The connection broke the protocol and is being closed: the owner counts it, logs it (rate
      * limited: a flood of bad connections must not flood the log) and may refuse its source for a while.
      */

@@ -74,6 +74,7 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
     private DnsDiscovery dns;
     private final DnsOutcome dnsOutcome = new DnsOutcome();
     private long pingTimer = -1;
+    private boolean rttSamplesHeld; // holdRttSamples: this node's start is under way
     private long phasedRoundTimer = -1; // a round waiting for this node's phase (pingRoundAtPhase)
     private long pingPhaseMillis = -1;
     /** Fires when the earliest unanswered ping times out (see {@link #armExpiry}). */
@@ -682,6 +683,23 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
         });
     }
 
+    /**
+     * Before {@link #start}: round trips are no samples until {@link #releaseRttSamples} (the
+     * application's RTT warm-up runs beside the start; until it is done a round trip measures this
+     * JVM, issue #16). Pings still keep peers alive and reach the histogram.
+     */
+    public void holdRttSamples() {
+        rttSamplesHeld = true;
+    }
+
+    /**
+     * Round trips are samples from the next round on (not at once: a ping sent right as the
+     * warm-up ends met the JIT compiling what it had run, 3 ms on loopback).
+     */
+    public void releaseRttSamples() {
+        onLoop(() -> rttSamplesHeld = false);
+    }
+
     private void doPingRound() {
         if (stopping) {
             return;
@@ -885,6 +903,7 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
     @Override public int peerCount() { return table.size(); }
     @Override public LimitsConfig limits() { return config.limits(); }
     @Override public boolean pingFollowUp() { return config.pingFollowUp(); }
+    @Override public boolean rttSampling() { return !rttSamplesHeld; }
     @Override public TokenBucket addrBucket() {
         return new TokenBucket(config.discovery().addrRate(), config.discovery().addrBurst(), loop.nanoTime());
     }

@@ -247,7 +247,7 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler {
             case PONG -> {
                 // Ends at the transport's read of the pong (Link.Handler#onData), not after framing and decoding.
                 long rtt = pings.answer(((Message.Pong) message).nonce(), receivedAtNanos,
-                        owner.loop().currentTimeMillis());
+                        owner.loop().currentTimeMillis(), owner.rttSampling());
                 if (rtt >= 0) {
                     boolean lead = pings.answeredLead();
                     if (lead) {

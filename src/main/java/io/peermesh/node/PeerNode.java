@@ -45,6 +45,7 @@ public final class PeerNode extends AbstractVerticle {
     private final AddressResolver injectedResolver;
     private final String nodeId = UUID.randomUUID().toString();
     private volatile MeshNode core;
+    private volatile boolean rttSamplesHeld;
 
     public PeerNode(NodeConfig config, NodeClock clock, NodeObserver observer) {
         this(config, clock, observer, null);
@@ -101,6 +102,9 @@ public final class PeerNode extends AbstractVerticle {
         VertxLoop loop = new VertxLoop(vertx, context, clock, new SplittableRandom());
         VertxTransport transport = new VertxTransport(vertx, tls, clock, config.connectTimeout(), config.handshakeTimeout());
         MeshNode node = new MeshNode(config, nodeId, loop, transport, observer, resolver, tls == null ? null : tls.info());
+        if (rttSamplesHeld) {
+            node.holdRttSamples();
+        }
         node.start(failure -> {
             if (failure != null) {
                 transport.close(() -> started.fail(bindFailure(failure)));
@@ -151,6 +155,20 @@ public final class PeerNode extends AbstractVerticle {
         if (node != null) {
             node.connectTo(address);
         }
+    }
+
+    /**
+     * Before deploy: round trips are no samples (for /peers and its history; the histogram takes
+     * them) until {@link #releaseRttSamples}, so the start of this JVM does not pass for the link's RTT.
+     */
+    public void holdRttSamples() {
+        rttSamplesHeld = true;
+    }
+
+    /** Round trips are samples from now on (see {@link #holdRttSamples}); any thread. */
+    public void releaseRttSamples() {
+        rttSamplesHeld = false;
+        whenStarted(MeshNode::releaseRttSamples);
     }
 
     /** Pings every peer and drops those overdue; safe to call from any thread. */

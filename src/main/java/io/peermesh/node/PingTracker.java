@@ -62,6 +62,15 @@ final class PingTracker {
      * (late, duplicate or unsolicited).
      */
     long answer(String nonce, long nowNanos, long nowMillis) {
+        return answer(nonce, nowNanos, nowMillis, true);
+    }
+
+    /**
+     * As {@link #answer(String, long, long)}; with {@code sample} false (the node's own start is
+     * still under way, see ConnectionOwner#rttSampling) the round trip is no sample and a lead gets
+     * no follow-up: the peer is alive all the same.
+     */
+    long answer(String nonce, long nowNanos, long nowMillis, boolean sample) {
         int matched = -1;
         if (nonce == null) {
             matched = size > 0 ? 0 : -1;
@@ -78,13 +87,13 @@ final class PingTracker {
         }
         int slot = (head + matched) % MAX_IN_FLIGHT;
         long rtt = Math.max(0, nowNanos - sentAt[slot]);
-        lastWasLead = followUps && !followUp[slot];
+        lastWasLead = sample && followUps && !followUp[slot];
         for (int i = 0; i <= matched; i++) {
             nonces[head] = null;
             head = (head + 1) % MAX_IN_FLIGHT;
         }
         size -= matched + 1;
-        if (!lastWasLead) {
+        if (sample && !lastWasLead) {
             stats.add(rtt, nowNanos);
             history.add(nowMillis, rtt);
         }

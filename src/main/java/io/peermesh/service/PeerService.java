@@ -52,6 +52,9 @@ public class PeerService {
         NodeConfig config = NodeConfigFactory.from(p2p, tlsRegistry);
         metrics = new MicrometerNodeObserver(registry);
         PeerNode created = new PeerNode(config, NodeClock.SYSTEM, metrics);
+        if (p2p.rttWarmup() > 0) {
+            created.holdRttSamples(); // released when the warm-up is done: until then a round trip measures this start
+        }
         try {
             vertx.deployVerticle(created).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -62,7 +65,7 @@ public class PeerService {
         metrics.bindGauges(created);
         node = created;
         if (p2p.rttWarmup() > 0) {
-            warmUp(config, p2p.rttWarmup());
+            warmUp(config, p2p.rttWarmup(), created);
         }
     }
 
@@ -87,7 +90,7 @@ public class PeerService {
      * its meters); both are closed when it is done. A failure is logged: the ping path then warms
      * up slowly, as it did without.
      */
-    private void warmUp(NodeConfig config, long roundTrips) {
+    private void warmUp(NodeConfig config, long roundTrips, PeerNode node) {
         MeterRegistry scratch = ScratchRegistry.like(registry);
         MicrometerNodeObserver observer = new MicrometerNodeObserver(scratch);
         io.micrometer.core.instrument.Timer rtt = scratch.find("p2p.ping.rtt").timer();
@@ -95,6 +98,7 @@ public class PeerService {
                 () -> rtt == null ? 0 : rtt.count());
         warmup = started;
         started.done().onComplete(ar -> {
+            node.releaseRttSamples();
             observer.close();
             scratch.close();
         });

@@ -28,9 +28,9 @@ import java.util.logging.Logger;
  * same classes as the node's, so the JIT profiles the types the node will use).
  *
  * <p>It runs beside the node, not before it: readiness does not wait for it (it took 5 s for 6,300
- * round trips on a 2-core machine at load 13, too long to hold the start). The node's own pings are
- * still sent by {@code PingScheduler} only; the first one, a ping interval after start, may share
- * the CPU with the warm-up's last round trips.
+ * round trips on a 2-core machine at load 13, too long to hold the start). Until it is done the node's
+ * round trips are no samples (PeerNode#holdRttSamples): a ping answered while this JVM is still
+ * starting took 16-44 ms on loopback, its start's time, not the link's.
  *
  * <p>Threading: each helper's state is on its own event-loop context; {@link #stop} may be called
  * from any thread. The helpers' log lines are dropped (a filter on the node's loggers that drops

@@ -221,4 +221,16 @@ class PingTrackerTest {
         assertFalse(tracker.answeredLead());
         assertEquals(2 * MS, tracker.lastRttNanos());
     }
+
+    @Test
+    void aRoundTripThatIsNoSampleKeepsThePeerAliveAndAsksForNoFollowUp() {
+        PingTracker pairs = new PingTracker(new java.util.SplittableRandom(4), true);
+        assertEquals(30 * MS, pairs.answer(pairs.start(0, false), 30 * MS, 1, false), "returned, for the histogram");
+        assertFalse(pairs.answeredLead(), "no follow-up while the node starts");
+        assertEquals(-1, pairs.lastRttNanos());
+        assertTrue(pairs.history().isEmpty());
+        assertEquals(30, pairs.lastPongNanos() / MS, "the peer is alive");
+        assertEquals(2 * MS, tracker.answer(tracker.start(0, false), 2 * MS, 1, false));
+        assertEquals(-1, tracker.lastRttNanos(), "without follow-ups too");
+    }
 }

@@ -168,4 +168,37 @@ class SimRttTest {
         assertEquals(1, peers.size(), "never dropped");
         assertEquals(0.2, peers.get(0).minRttMillis().doubleValue(), 1e-9, "the link's minimum");
     }
+
+    /**
+     * While a node's start is under way (PeerNode#holdRttSamples, the application's RTT warm-up)
+     * its round trips keep the peer alive and reach the histogram, but are no samples and get no
+     * follow-up; from the first round after the release they are.
+     */
+    @Test
+    void roundTripsDuringTheStartAreNoSamplesUntilReleased() {
+        SimCluster c = new SimCluster(20);
+        c.network().latency(Duration.ofNanos(100_000), Duration.ZERO);
+        Rtts observed = new Rtts();
+        SimNode a = c.add(x -> x.pingInterval(Duration.ofSeconds(2)), observed);
+        SimNode b = c.add(x -> x.pingInterval(Duration.ofSeconds(2)), NodeObserver.NONE);
+        a.start();
+        a.node().holdRttSamples(); // before the loop runs the node's start, as PeerService does before deploy
+        b.start();
+        assertTrue(c.sim().runUntil(c::fullMesh, Duration.ofSeconds(30)), c.sim().replayHint("held"));
+        c.sim().runFor(Duration.ofSeconds(10));
+        // The connection's first ping and a round every 2 s, leads only: with follow-ups, twice that.
+        assertTrue(observed.nanos.size() >= 5 && observed.nanos.size() <= 7, "pings answered while held: " + observed.nanos);
+        PeerView held = a.peers().get(0);
+        assertEquals(null, held.lastRttMillis(), "no sample while held");
+        assertEquals(null, held.minRttMillis());
+        int before = observed.nanos.size();
+        a.node().releaseRttSamples();
+        c.sim().runFor(Duration.ofMillis(4_500));
+        PeerView released = a.peers().get(0);
+        assertNotNull(released.lastRttMillis(), "a sample from the first round after the release");
+        assertEquals(0.2, released.lastRttMillis().doubleValue(), 1e-9);
+        assertEquals(0.2, released.minRttMillis().doubleValue(), 1e-9);
+        // Two rounds, each a lead and its follow-up.
+        assertEquals(4, observed.nanos.size() - before, "lead and follow-up per round after the release: " + observed.nanos);
+    }
 }
