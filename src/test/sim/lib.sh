@@ -24,7 +24,7 @@ RULE_PREF=21300                       # policy rule keeping pod traffic inside t
 # Partition: every pod address (.8-.255) prohibited, host (.1) and DNS (.2) still reachable.
 PARTITION_ROUTES=($NET.8/29 $NET.16/28 $NET.32/27 $NET.64/26 $NET.128/25)
 # Light JVMs: 5-10 of them share 2 cores. The processor count is the container's CPU limit (below).
-JAVA_OPTS=(-Xmx128m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1
+JAVA_OPTS=(-Xmx128m -Xmn8m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1
            -Djava.util.logging.manager=org.jboss.logmanager.LogManager)
 
 log() { printf '[%6.1fs] %s\n' "$(elapsed "$T_START")" "$*"; }

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class JvmFlagsTest {
 
     /** The flags of a local run, in target/quarkus-app (the archive names the jar relative to it). */
-    static final List<String> LOCAL = List.of("-XX:SharedArchiveFile=app-cds.jsa", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+    static final List<String> LOCAL = List.of("-XX:SharedArchiveFile=app-cds.jsa", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmn8m");
     static final Path DOCKERFILE = ManifestsTest.PROJECT.resolve("src/main/docker/Dockerfile.jvm");
 
     @Test
@@ -55,6 +55,7 @@ class JvmFlagsTest {
                 "Dockerfile: the runtime JAVA_OPTS_APPEND maps the archive the training wrote");
         assertTrue(dockerfile.contains("ENV GC_CONTAINER_OPTIONS=\"-XX:+UseSerialGC\""), "Dockerfile: serial GC");
         assertTrue(imageJavaOptsAppend().contains("-XX:TieredStopAtLevel=1"), "Dockerfile: C1 only, as the README's run");
+        assertTrue(imageJavaOptsAppend().contains("-Xmn8m"), "Dockerfile: the young generation of the README's run");
         assertTrue(!dockerfile.contains("target/quarkus-app/*.jsa") && !dockerfile.contains("app-cds.jsa /deployments"),
                 "Dockerfile: the build machine's archive is not copied (it fits another JVM)");
     }
