@@ -1,5 +1,7 @@
 package io.peermesh.node;
 
+import io.peermesh.runtime.Transport;
+
 /** Outcome of one TCP dial, as {@code p2p_dials_total{result}}. */
 public enum DialResult {
     OK("ok"),
@@ -16,5 +18,13 @@ public enum DialResult {
 
     public String label() {
         return label;
+    }
+
+    static DialResult of(Transport.Failed failure) {
+        return switch (failure.kind()) {
+            case REFUSED -> DialResult.REFUSED;
+            case TIMEOUT -> DialResult.TIMEOUT;
+            case ERROR -> DialResult.ERROR;
+        };
     }
 }
