@@ -16,8 +16,19 @@ public record BroadcastConfig(int maxPayloadBytes, double publishRate, int publi
     /** Room a broadcast line needs besides its payload: msgtype, origin, seq, a 128-char topic, sent. */
     public static final int ENVELOPE_BYTES = 512;
 
-    /** 64 KiB lines: a payload of up to 64 KiB less the envelope, so that one message is one default frame. */
-    public static final BroadcastConfig DEFAULTS = new BroadcastConfig(64 * 1024 - ENVELOPE_BYTES, 100, 200, 1000);
+    // The defaults of p2p.broadcast.*, written once (issue #11): P2pConfig's @WithDefault uses these
+    // strings and DEFAULTS parses them (ConfigDefaultsTest checks both read alike). They sit here, not
+    // in io.peermesh.node.Defaults, because this package does not depend on the node's.
+
+    /** 64 KiB lines (p2p.max-frame-bytes) less {@link #ENVELOPE_BYTES}, so that one message is one default frame. */
+    public static final String DEFAULT_MAX_PAYLOAD_BYTES = "65024";
+    public static final String DEFAULT_PUBLISH_RATE = "100";
+    public static final String DEFAULT_PUBLISH_BURST = "200";
+    public static final String DEFAULT_RELAY_RATE = "1000";
+
+    public static final BroadcastConfig DEFAULTS = new BroadcastConfig(Integer.parseInt(DEFAULT_MAX_PAYLOAD_BYTES),
+            Double.parseDouble(DEFAULT_PUBLISH_RATE), Integer.parseInt(DEFAULT_PUBLISH_BURST),
+            Double.parseDouble(DEFAULT_RELAY_RATE));
 
     /**
      * This config with the payload bound lowered, if need be, so that a message fits in one frame

@@ -28,8 +28,11 @@ public record DiscoveryConfig(
         double addrRate,
         int addrBurst) {
 
-    public static final DiscoveryConfig DEFAULTS = new DiscoveryConfig(null, Duration.ofSeconds(5), List.of(),
-            "/etc/resolv.conf", Duration.ofSeconds(2), Duration.ofSeconds(30), 10, 1000);
+    /** No DNS name and the resolver's own servers (both unset in P2pConfig); the rest from {@link Defaults}. */
+    public static final DiscoveryConfig DEFAULTS = new DiscoveryConfig(null,
+            Defaults.duration(Defaults.DISCOVERY_DNS_INTERVAL), List.of(), Defaults.DISCOVERY_RESOLV_CONF,
+            Defaults.duration(Defaults.DISCOVERY_DNS_TIMEOUT), Defaults.duration(Defaults.DISCOVERY_GETADDR_INTERVAL),
+            Defaults.decimal(Defaults.DISCOVERY_ADDR_RATE), Defaults.integer(Defaults.DISCOVERY_ADDR_BURST));
 
     public DiscoveryConfig {
         dnsServers = List.copyOf(dnsServers);

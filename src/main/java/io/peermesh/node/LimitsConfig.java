@@ -23,8 +23,12 @@ import java.util.List;
 public record LimitsConfig(int maxInbound, int maxInboundPerIp, int maxPendingHandshakes, double messageRate,
         int messageBurst, int maxWriteQueueBytes, java.time.Duration banDuration, int banOffences) {
 
-    public static final LimitsConfig DEFAULTS = new LimitsConfig(256, 32, 64, 200, 2000, 1024 * 1024,
-            java.time.Duration.ofSeconds(60), 3);
+    /** The defaults of {@code p2p.limits.*}, from {@link Defaults}. */
+    public static final LimitsConfig DEFAULTS = new LimitsConfig(Defaults.integer(Defaults.LIMITS_MAX_INBOUND),
+            Defaults.integer(Defaults.LIMITS_MAX_INBOUND_PER_IP), Defaults.integer(Defaults.LIMITS_MAX_PENDING_HANDSHAKES),
+            Defaults.decimal(Defaults.LIMITS_MESSAGE_RATE), Defaults.integer(Defaults.LIMITS_MESSAGE_BURST),
+            Defaults.integer(Defaults.LIMITS_MAX_WRITE_QUEUE_BYTES), Defaults.duration(Defaults.LIMITS_BAN_DURATION),
+            Defaults.integer(Defaults.LIMITS_BAN_OFFENCES));
 
     public LimitsConfig(int maxInbound, int maxInboundPerIp, int maxPendingHandshakes, double messageRate,
             int messageBurst, int maxWriteQueueBytes) {

@@ -64,7 +64,7 @@ public record NodeConfig(
         boolean pingFollowUp) {
 
     public static final int PROTOCOL_VERSION = 2;
-    public static final int DEFAULT_PORT = 5999;
+    public static final int DEFAULT_PORT = Defaults.integer(Defaults.PORT);
     private static final Pattern NETWORK = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     public NodeConfig {
@@ -85,25 +85,25 @@ public record NodeConfig(
                 .metadata(metadata).broadcast(broadcast).pingFollowUp(pingFollowUp);
     }
 
-    /** Mutable builder with the documented defaults. */
+    /** Mutable builder with the documented defaults: those of {@link Defaults}, which P2pConfig declares too. */
     public static final class Builder {
-        private String host = "0.0.0.0";
+        private String host = Defaults.HOST;
         private int port = DEFAULT_PORT;
         private HostPort advertise;
         private List<HostPort> bootstrap = new ArrayList<>();
-        private String network = "peermesh";
-        private Duration pingInterval = Duration.ofSeconds(2);
-        private Duration pingTimeout = Duration.ofSeconds(6);
-        private boolean pingFollowUp = true;
-        private Duration handshakeTimeout = Duration.ofSeconds(5);
-        private Duration connectTimeout = Duration.ofSeconds(3);
-        private Duration dialBackoffMin = Duration.ofSeconds(1);
-        private Duration dialBackoffMax = Duration.ofSeconds(30);
-        private int maxFrameBytes = 64 * 1024;
-        private int minPeers = 1;
+        private String network = Defaults.NETWORK;
+        private Duration pingInterval = Defaults.duration(Defaults.PING_INTERVAL);
+        private Duration pingTimeout = Defaults.duration(Defaults.PING_TIMEOUT);
+        private boolean pingFollowUp = Defaults.bool(Defaults.PING_FOLLOW_UP);
+        private Duration handshakeTimeout = Defaults.duration(Defaults.HANDSHAKE_TIMEOUT);
+        private Duration connectTimeout = Defaults.duration(Defaults.CONNECT_TIMEOUT);
+        private Duration dialBackoffMin = Defaults.duration(Defaults.DIAL_BACKOFF_MIN);
+        private Duration dialBackoffMax = Defaults.duration(Defaults.DIAL_BACKOFF_MAX);
+        private int maxFrameBytes = Defaults.integer(Defaults.MAX_FRAME_BYTES);
+        private int minPeers = Defaults.integer(Defaults.MIN_PEERS);
         private boolean internalPingTimer = true;
-        private int maxPeers = 64;
-        private int maxKnownAddresses = 1000;
+        private int maxPeers = Defaults.integer(Defaults.MAX_PEERS);
+        private int maxKnownAddresses = Defaults.integer(Defaults.MAX_KNOWN_ADDRESSES);
         private DiscoveryConfig discovery = DiscoveryConfig.DEFAULTS;
         private LimitsConfig limits = LimitsConfig.DEFAULTS;
         private PeerTls tls;

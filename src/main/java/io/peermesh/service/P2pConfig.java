@@ -1,5 +1,7 @@
 package io.peermesh.service;
 
+import io.peermesh.broadcast.BroadcastConfig;
+import io.peermesh.node.Defaults;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
@@ -10,16 +12,18 @@ import java.util.Optional;
 /**
  * The {@code p2p.*} configuration (each key also settable as {@code P2P_*} in the environment).
  * Values are checked again as a whole by {@link io.peermesh.node.NodeConfig.Builder#build()}.
+ * A default the core's builders also need is a constant of {@link Defaults} (or {@link BroadcastConfig}),
+ * written once (issue #11); the literals here (rtt-warmup, api.*) have no counterpart in the core.
  */
 @ConfigMapping(prefix = "p2p")
 public interface P2pConfig {
 
     /** TCP port of the peer server; 0 picks a free one. */
-    @WithDefault("5999")
+    @WithDefault(Defaults.PORT)
     int port();
 
     /** Address the peer server binds to. */
-    @WithDefault("0.0.0.0")
+    @WithDefault(Defaults.HOST)
     String host();
 
     /** {@code host:port} announced to peers; default: the bind host, or this machine's first IPv4 address. */
@@ -29,22 +33,22 @@ public interface P2pConfig {
     Optional<List<String>> bootstrap();
 
     /** Mesh name; a hello from another network is refused. */
-    @WithDefault("peermesh")
+    @WithDefault(Defaults.NETWORK)
     String network();
 
     /** Time between pings to each peer (at least 1s: the Quarkus scheduler's granularity). */
-    @WithDefault("2s")
+    @WithDefault(Defaults.PING_INTERVAL)
     Duration pingInterval();
 
     /** A peer that leaves a ping unanswered this long is disconnected. */
-    @WithDefault("6s")
+    @WithDefault(Defaults.PING_TIMEOUT)
     Duration pingTimeout();
 
     /**
      * Answer each round's pong with a second ping and report that one's round trip: the first wakes
      * both idle processes, the second measures the link (README "Round-trip times"); false: one ping a round.
      */
-    @WithDefault("true")
+    @WithDefault(Defaults.PING_FOLLOW_UP)
     boolean pingFollowUp();
 
     /**
@@ -56,35 +60,35 @@ public interface P2pConfig {
     long rttWarmup();
 
     /** A connection whose hello exchange is not done within this is closed. */
-    @WithDefault("5s")
+    @WithDefault(Defaults.HANDSHAKE_TIMEOUT)
     Duration handshakeTimeout();
 
     /** A TCP connect that takes longer than this fails as a timeout. */
-    @WithDefault("3s")
+    @WithDefault(Defaults.CONNECT_TIMEOUT)
     Duration connectTimeout();
 
     /** First re-dial delay after a failure; doubles per failure, with jitter. */
-    @WithDefault("1s")
+    @WithDefault(Defaults.DIAL_BACKOFF_MIN)
     Duration dialBackoffMin();
 
     /** Longest re-dial delay. */
-    @WithDefault("30s")
+    @WithDefault(Defaults.DIAL_BACKOFF_MAX)
     Duration dialBackoffMax();
 
     /** Longest accepted line in bytes, without its newline. */
-    @WithDefault("65536")
+    @WithDefault(Defaults.MAX_FRAME_BYTES)
     int maxFrameBytes();
 
     /** Handshaked peers needed for readiness. */
-    @WithDefault("1")
+    @WithDefault(Defaults.MIN_PEERS)
     int minPeers();
 
     /** Most peers, inbound and outbound together; further learned addresses wait for a free slot. */
-    @WithDefault("64")
+    @WithDefault(Defaults.MAX_PEERS)
     int maxPeers();
 
     /** Most addresses remembered for dialling. */
-    @WithDefault("1000")
+    @WithDefault(Defaults.MAX_KNOWN_ADDRESSES)
     int maxKnownAddresses();
 
     /** How peers are found beyond the bootstrap list. */
@@ -129,19 +133,19 @@ public interface P2pConfig {
          * Largest payload (its JSON, in bytes) one broadcast may carry; at most max-frame-bytes less
          * 512 bytes of envelope (a larger value is lowered to that).
          */
-        @WithDefault("65024")
+        @WithDefault(BroadcastConfig.DEFAULT_MAX_PAYLOAD_BYTES)
         int maxPayloadBytes();
 
         /** Broadcasts per second this node accepts from its local API, sustained (HTTP 429 beyond). */
-        @WithDefault("100")
+        @WithDefault(BroadcastConfig.DEFAULT_PUBLISH_RATE)
         double publishRate();
 
         /** Burst allowance of publish-rate. */
-        @WithDefault("200")
+        @WithDefault(BroadcastConfig.DEFAULT_PUBLISH_BURST)
         int publishBurst();
 
         /** Broadcasts per second accepted from one peer (relayed ones included); more are dropped and counted. */
-        @WithDefault("1000")
+        @WithDefault(BroadcastConfig.DEFAULT_RELAY_RATE)
         double relayRate();
     }
 
@@ -155,41 +159,41 @@ public interface P2pConfig {
 
     interface Limits {
         /** Inbound connections at once, handshaking or established. */
-        @WithDefault("256")
+        @WithDefault(Defaults.LIMITS_MAX_INBOUND)
         int maxInbound();
 
         /**
          * Inbound connections from one remote IP still in their handshake; established peers are bounded
          * by max-inbound and p2p.max-peers (peers behind one sidecar or NAT address are not capped).
          */
-        @WithDefault("32")
+        @WithDefault(Defaults.LIMITS_MAX_INBOUND_PER_IP)
         int maxInboundPerIp();
 
         /** Connections waiting for their hello exchange. */
-        @WithDefault("64")
+        @WithDefault(Defaults.LIMITS_MAX_PENDING_HANDSHAKES)
         int maxPendingHandshakes();
 
         /** Messages per second one connection may send, sustained. */
-        @WithDefault("200")
+        @WithDefault(Defaults.LIMITS_MESSAGE_RATE)
         double messageRate();
 
         /** Messages one connection may send in a burst. */
-        @WithDefault("2000")
+        @WithDefault(Defaults.LIMITS_MESSAGE_BURST)
         int messageBurst();
 
         /** Bytes queued for a peer that does not read before it is disconnected. */
-        @WithDefault("1048576")
+        @WithDefault(Defaults.LIMITS_MAX_WRITE_QUEUE_BYTES)
         int maxWriteQueueBytes();
 
         /**
          * How long offences against an address count, and how long an address that reached ban-offences
          * is refused (0s: never refuse an address).
          */
-        @WithDefault("60s")
+        @WithDefault(Defaults.LIMITS_BAN_DURATION)
         Duration banDuration();
 
         /** Offences (protocol errors, floods) from one address, with no valid handshake between, before it is refused. */
-        @WithDefault("3")
+        @WithDefault(Defaults.LIMITS_BAN_OFFENCES)
         int banOffences();
     }
 
@@ -198,30 +202,30 @@ public interface P2pConfig {
         Optional<String> dns();
 
         /** Time between DNS lookups (jittered ±20%); a lost peer triggers one at once. */
-        @WithDefault("5s")
+        @WithDefault(Defaults.DISCOVERY_DNS_INTERVAL)
         Duration dnsInterval();
 
         /** Comma-separated name servers ({@code host:port}) instead of those in resolv.conf. */
         Optional<List<String>> dnsServer();
 
         /** Resolver configuration: name servers, search domains, ndots. */
-        @WithDefault("/etc/resolv.conf")
+        @WithDefault(Defaults.DISCOVERY_RESOLV_CONF)
         String resolvConf();
 
         /** Deadline of one DNS query. */
-        @WithDefault("2s")
+        @WithDefault(Defaults.DISCOVERY_DNS_TIMEOUT)
         Duration dnsTimeout();
 
         /** How often a random peer is asked for the peers it knows (jittered). */
-        @WithDefault("30s")
+        @WithDefault(Defaults.DISCOVERY_GETADDR_INTERVAL)
         Duration getaddrInterval();
 
         /** addr entries per second accepted from one peer beyond answers to our getaddr. */
-        @WithDefault("10")
+        @WithDefault(Defaults.DISCOVERY_ADDR_RATE)
         double addrRate();
 
         /** Burst allowance of addr-rate. */
-        @WithDefault("1000")
+        @WithDefault(Defaults.DISCOVERY_ADDR_BURST)
         int addrBurst();
     }
 }
