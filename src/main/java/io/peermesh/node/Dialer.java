@@ -277,10 +277,6 @@ final class Dialer {
         peerEvents.reviveDepartedBootstrap();
     }
 
-    boolean knows(HostPort address) {
-        return targets.contains(address);
-    }
-
     boolean listedByDns(HostPort address) {
         return targets.listedByDns(address);
     }

@@ -59,16 +59,9 @@ final class PingTracker {
 
     /**
      * Matches a pong; returns the round trip in nanoseconds, or -1 when it answers no ping in flight
-     * (late, duplicate or unsolicited).
-     */
-    long answer(String nonce, long nowNanos, long nowMillis) {
-        return answer(nonce, nowNanos, nowMillis, true);
-    }
-
-    /**
-     * As {@link #answer(String, long, long)}; with {@code sample} false (the node's own start is
-     * still under way, see ConnectionOwner#rttSampling) the round trip is no sample and a lead gets
-     * no follow-up: the peer is alive all the same.
+     * (late, duplicate or unsolicited). With {@code sample} false (the node's own start is still
+     * under way, see ConnectionOwner#rttSampling) the round trip is no sample and a lead gets no
+     * follow-up: the peer is alive all the same.
      */
     long answer(String nonce, long nowNanos, long nowMillis, boolean sample) {
         int matched = -1;
