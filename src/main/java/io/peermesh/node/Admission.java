@@ -12,32 +12,39 @@ import java.util.List;
  * refused node to try instead; a node with no peer at all may be accepted even then, by evicting
  * a peer that has others (see {@link Eviction}).
  */
-record Admission(boolean accepted, boolean parked, PeerConnection replaces, PeerConnection evicts, RejectReason reason,
+record Admission(Verdict verdict, PeerConnection replaces, PeerConnection evicts, RejectReason reason,
         HandshakeResult result, String detail, List<Message.AddrEntry> peers) {
 
+    /** What becomes of the connection: registered, held as a crossing dial, or refused. */
+    enum Verdict { ACCEPT, PARK, REFUSE }
+
+    boolean accepted() {
+        return verdict == Verdict.ACCEPT;
+    }
+
     static Admission accept() {
-        return new Admission(true, false, null, null, null, HandshakeResult.OK, null, List.of());
+        return new Admission(Verdict.ACCEPT, null, null, null, HandshakeResult.OK, null, List.of());
     }
 
     static Admission acceptReplacing(PeerConnection existing) {
-        return new Admission(true, false, existing, null, null, HandshakeResult.OK, null, List.of());
+        return new Admission(Verdict.ACCEPT, existing, null, null, HandshakeResult.OK, null, List.of());
     }
 
     /** Accepts although full, closing {@code victim} to make room (for a node with no peer at all). */
     static Admission acceptEvicting(PeerConnection victim) {
-        return new Admission(true, false, null, victim, null, HandshakeResult.OK, null, List.of());
+        return new Admission(Verdict.ACCEPT, null, victim, null, HandshakeResult.OK, null, List.of());
     }
 
     /** Neither accepted nor refused yet: held until the peer drops the registered connection, or refused at the deadline. */
     static Admission park() {
-        return new Admission(false, true, null, null, null, null, null, List.of());
+        return new Admission(Verdict.PARK, null, null, null, null, null, List.of());
     }
 
     static Admission refuse(RejectReason reason, HandshakeResult result, String detail) {
-        return new Admission(false, false, null, null, reason, result, detail, List.of());
+        return new Admission(Verdict.REFUSE, null, null, reason, result, detail, List.of());
     }
 
     static Admission full(String detail, List<Message.AddrEntry> peers) {
-        return new Admission(false, false, null, null, RejectReason.FULL, HandshakeResult.REFUSED, detail, peers);
+        return new Admission(Verdict.REFUSE, null, null, RejectReason.FULL, HandshakeResult.REFUSED, detail, peers);
     }
 }

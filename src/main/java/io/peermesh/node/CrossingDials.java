@@ -1,7 +1,6 @@
 package io.peermesh.node;
 
-import java.util.HashMap;
-import java.util.Map;
+import java.util.Collection;
 
 /**
  * A hello from a peer that already has a registered connection: one connection per pair.
@@ -35,6 +34,9 @@ import java.util.Map;
  * dialled by the smaller id, or, when an address does not match or an impostor holds the parking
  * slot, the one both already registered.
  *
+ * <p>The parking slot is the connection's own state ({@link ConnectionState#PARKED}); this class
+ * keeps no copy of it and finds the parked connection of a node id among the open ones.
+ *
  * <p>Threading: on the node's event loop.
  */
 final class CrossingDials {
@@ -42,12 +44,15 @@ final class CrossingDials {
     private final String selfId;
     private final long windowNanos;
     private final io.peermesh.runtime.Clock clock;
-    private final Map<String, PeerConnection> parked = new HashMap<>();
+    private final Collection<PeerConnection> open;
 
-    CrossingDials(String selfId, java.time.Duration window, io.peermesh.runtime.Clock clock) {
+    /** @param open the node's open connections (handshaking, parked or established) */
+    CrossingDials(String selfId, java.time.Duration window, io.peermesh.runtime.Clock clock,
+            Collection<PeerConnection> open) {
         this.selfId = selfId;
         this.windowNanos = window.toNanos();
         this.clock = clock;
+        this.open = open;
     }
 
     /** What to do with {@code c}, whose hello claims {@code peer}, registered on {@code existing}. */
@@ -62,12 +67,10 @@ final class CrossingDials {
                 && c.target() != null && c.target().address.equals(PeerTable.listenOf(existing))) {
             return Admission.acceptReplacing(existing);
         }
-        PeerConnection already = parked.get(peer);
-        if (already != null && already.state() != ConnectionState.CLOSED) {
+        if (parkedFor(peer) != null) {
             return duplicate(peer);
         }
-        parked.put(peer, c);
-        return Admission.park();
+        return Admission.park(); // the connection moves to PARKED: that is the slot
     }
 
     /**
@@ -76,28 +79,17 @@ final class CrossingDials {
      * as a duplicate, not a bye): that is the real peer's half of the tie-break.
      */
     PeerConnection successorOf(PeerConnection gone) {
-        PeerConnection successor = parked.get(gone.nodeId());
-        if (successor == null || successor.state() == ConnectionState.CLOSED || !gone.droppedByPeer()) {
-            return null;
+        return gone.droppedByPeer() ? parkedFor(gone.nodeId()) : null;
+    }
+
+    /** The connection holding the parking slot of {@code peer}, or null. */
+    PeerConnection parkedFor(String peer) {
+        for (PeerConnection c : open) {
+            if (c.state() == ConnectionState.PARKED && peer.equals(c.nodeId())) {
+                return c;
+            }
         }
-        parked.remove(gone.nodeId());
-        return successor;
-    }
-
-    /** A connection closed or was let in: it no longer holds the parking slot of its node id. */
-    void release(PeerConnection c) {
-        String id = c.nodeId();
-        if (id != null && parked.get(id) == c) {
-            parked.remove(id);
-        }
-    }
-
-    boolean isParked(PeerConnection c) {
-        return c.nodeId() != null && parked.get(c.nodeId()) == c;
-    }
-
-    int parkedCount() {
-        return parked.size();
+        return null;
     }
 
     private static Admission duplicate(String peer) {

@@ -79,7 +79,7 @@ final class Gatekeeper {
         handshaking.put(c, standing);
         handshakingByIp.merge(c.remoteIp(), 1, Integer::sum);
         if (standing != Penalties.Verdict.CLEAR) {
-            c.markPenalised();
+            c.standing().markPenalised();
         }
     }
 

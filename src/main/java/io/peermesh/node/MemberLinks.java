@@ -30,7 +30,7 @@ final class MemberLinks implements Membership.Links {
 
     /** The last pong (or the handshake, before one) of {@code c}, on the wall clock; also once it left the table. */
     long lastHeardMillis(PeerConnection c) {
-        long agoNanos = Math.max(0, clock.nanoTime() - c.lastHeardNanos());
+        long agoNanos = Math.max(0, clock.nanoTime() - c.pings().lastHeardNanos());
         return clock.currentTimeMillis() - agoNanos / 1_000_000;
     }
 }

@@ -83,7 +83,7 @@ final class PeerExchange {
     }
 
     private void ask(PeerConnection c) {
-        c.expectAddr();
+        c.standing().expectAddr();
         c.send(new Message.GetAddr());
     }
 
@@ -129,7 +129,7 @@ final class PeerExchange {
         int total = 0;
         for (PeerConnection c : table.connections()) {
             String listen = c.peerHello().listen();
-            if (c == asker || listen == null || !c.aliveWithin(now, fresh)) {
+            if (c == asker || listen == null || !c.pings().aliveWithin(now, fresh)) {
                 continue;
             }
             Message.AddrEntry e = new Message.AddrEntry(c.nodeId(), listen);
@@ -155,7 +155,7 @@ final class PeerExchange {
             observer.addrEntriesDropped(AddrDrop.INVALID, addr.invalidEntries());
         }
         List<Message.AddrEntry> entries = addr.peers();
-        int allowed = from.takeExpectedAddr() ? entries.size() : from.addrBudget().take(entries.size(), loop.nanoTime());
+        int allowed = from.standing().takeExpectedAddr() ? entries.size() : from.standing().addrBudget().take(entries.size(), loop.nanoTime());
         if (allowed < entries.size()) {
             observer.addrEntriesDropped(AddrDrop.RATE_LIMITED, entries.size() - allowed);
         }

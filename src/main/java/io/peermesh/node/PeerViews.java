@@ -9,7 +9,7 @@ final class PeerViews {
     }
 
     static PeerView of(PeerConnection c, long nowNanos) {
-        PingTracker p = c.pings();
+        PingTracker p = c.pings().tracker();
         return new PeerView(
                 c.nodeId(),
                 c.remoteAddress(),

@@ -272,14 +272,14 @@ class HostileFindingsTest {
 
     /**
      * A node that is not ready explains itself from its targets, so it walks them, but at most once
-     * per {@value MeshNode.TARGET_REFRESH_SPACING_MILLIS} ms however many of them change: the bound
+     * per {@value ReadinessTracker.TARGET_REFRESH_SPACING_MILLIS} ms however many of them change: the bound
      * is a count against the time that passed (how long the dials take does not matter), and each
      * walk visits each target once.
      */
     @Test
     void anAddrFloodMakesANodeThatIsNotReadyWalkItsKnownAddressesAtMostOncePerSpacing() throws Exception {
         ReadinessWork work = readinessWorkOfAnAddrFlood(2);
-        long bound = work.elapsedMillis / MeshNode.TARGET_REFRESH_SPACING_MILLIS + 2;
+        long bound = work.elapsedMillis / ReadinessTracker.TARGET_REFRESH_SPACING_MILLIS + 2;
         assertTrue(work.refreshes <= bound, work.refreshes + " recomputations in " + work.elapsedMillis + " ms");
         assertTrue(work.targetsWalked <= work.refreshes * (work.offered + 1L), work.targetsWalked + " targets walked by "
                 + work.refreshes + " recomputations over at most " + (work.offered + 1) + " targets");

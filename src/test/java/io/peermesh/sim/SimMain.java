@@ -3,8 +3,10 @@ package io.peermesh.sim;
 import io.peermesh.node.PeerView;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -41,7 +43,7 @@ public final class SimMain {
         public String toString() {
             return String.format("nodes %d, max-peers %d, seed %d: %d virtual s in %.1f wall s (%.1f virtual s per wall s),"
                     + " %d events (%.0f per wall s)%n  every node ready at %s; peers per node min %d / mean %.1f / max %d;"
-                    + " addresses known per node min %d / mean %.1f; ordered pairs where neither knows the other's address: %d%n"
+                    + " addresses known per node min %d / mean %.1f; pairs where neither knows the other's address: %d%n"
                     + "  trace %016x (replay: --seed %d)",
                     nodes, maxPeers, seed, virtualSeconds, wallSeconds, virtualSeconds / wallSeconds, events,
                     events / wallSeconds, readyAllAtSeconds < 0 ? "never" : String.format("%.1f s", readyAllAtSeconds),
@@ -66,32 +68,50 @@ public final class SimMain {
         double wallSeconds = (System.nanoTime() - wall) / 1e9;
         int[] peers = c.nodes().stream().mapToInt(SimNode::peerCount).toArray();
         int[] known = c.nodes().stream().mapToInt(x -> x.node().knownAddresses()).toArray();
-        // Who could ever find whom: a node knows an address if it is one of its dial targets.
-        long never = 0;
-        if (n <= 2000) {
-            Set<String> knowsAny = new HashSet<>();
-            for (SimNode x : c.nodes()) {
-                for (var t : x.node().targetsNow()) {
-                    knowsAny.add(x.ip() + ">" + t.address());
-                }
-                for (PeerView p : x.peers()) {
-                    knowsAny.add(x.ip() + ">" + p.listenAddress());
-                }
-            }
-            for (SimNode a : c.nodes()) {
-                for (SimNode b : c.nodes()) {
-                    if (a != b && !knowsAny.contains(a.ip() + ">" + b.address()) && !knowsAny.contains(b.ip() + ">" + a.address())) {
-                        never++;
-                    }
-                }
-            }
-        } else {
-            never = -1;
-        }
+        long never = pairsNeverKnown(c);
         return new Report(n, maxPeers, seed, seconds, wallSeconds, c.sim().eventsExecuted(), readyAt,
                 Arrays.stream(peers).min().orElse(0), Arrays.stream(peers).average().orElse(0),
                 Arrays.stream(peers).max().orElse(0), Arrays.stream(known).min().orElse(0),
                 Arrays.stream(known).average().orElse(0), never, c.sim().traceHash());
+    }
+
+    /**
+     * Who could ever find whom: a node knows an address if it is one of its dial targets or a
+     * peer's listen address. Counts the pairs of nodes where neither knows the other's address: one
+     * bit set per node (10,000 nodes: 12.5 MB, 10^8 pairs in well under a second).
+     */
+    static long pairsNeverKnown(SimCluster c) {
+        List<SimNode> all = c.nodes();
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < all.size(); i++) {
+            index.put(all.get(i).address().toString(), i);
+        }
+        BitSet[] knows = new BitSet[all.size()];
+        for (int i = 0; i < all.size(); i++) {
+            SimNode x = all.get(i);
+            BitSet k = knows[i] = new BitSet(all.size());
+            for (var t : x.node().targetsNow()) {
+                Integer j = index.get(t.address());
+                if (j != null) {
+                    k.set(j);
+                }
+            }
+            for (PeerView p : x.peers()) {
+                Integer j = p.listenAddress() == null ? null : index.get(p.listenAddress());
+                if (j != null) {
+                    k.set(j);
+                }
+            }
+        }
+        long never = 0;
+        for (int a = 0; a < all.size(); a++) {
+            for (int b = a + 1; b < all.size(); b++) {
+                if (!knows[a].get(b) && !knows[b].get(a)) {
+                    never++;
+                }
+            }
+        }
+        return never;
     }
 
     private static int intArg(String[] args, String name, int dflt) {
