@@ -1,6 +1,6 @@
 package io.peermesh.bench;
 
-import io.peermesh.node.PeerNode;
+import io.peermesh.vertx.PeerNode;
 import io.peermesh.wire.HostPort;
 import io.vertx.core.Vertx;
 import java.lang.management.ManagementFactory;

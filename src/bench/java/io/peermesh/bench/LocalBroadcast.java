@@ -1,7 +1,7 @@
 package io.peermesh.bench;
 
 import io.peermesh.broadcast.PublishResult;
-import io.peermesh.node.PeerNode;
+import io.peermesh.vertx.PeerNode;
 import io.vertx.core.Vertx;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;

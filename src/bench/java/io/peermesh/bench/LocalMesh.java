@@ -5,7 +5,7 @@ import io.peermesh.discovery.LookupResult;
 import io.peermesh.node.DiscoveryConfig;
 import io.peermesh.node.NodeClock;
 import io.peermesh.node.NodeConfig;
-import io.peermesh.node.PeerNode;
+import io.peermesh.vertx.PeerNode;
 import io.peermesh.wire.HostPort;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -6,7 +6,7 @@ import io.peermesh.metrics.MicrometerNodeObserver;
 import io.peermesh.node.NodeClock;
 import io.peermesh.node.NodeConfig;
 import io.peermesh.node.NodeObserver;
-import io.peermesh.node.PeerNode;
+import io.peermesh.vertx.PeerNode;
 import io.peermesh.wire.MsgType;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -3,7 +3,7 @@ package io.peermesh.bench;
 import io.peermesh.node.NodeClock;
 import io.peermesh.node.NodeConfig;
 import io.peermesh.node.NodeObserver;
-import io.peermesh.node.PeerNode;
+import io.peermesh.vertx.PeerNode;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.ServerSocket;

@@ -12,7 +12,7 @@ import io.peermesh.node.Direction;
 import io.peermesh.node.HandshakeResult;
 import io.peermesh.node.Limit;
 import io.peermesh.node.NodeObserver;
-import io.peermesh.node.PeerNode;
+import io.peermesh.vertx.PeerNode;
 import io.peermesh.wire.MsgType;
 import io.peermesh.wire.ProtocolError;
 import java.time.Duration;

@@ -28,7 +28,7 @@ import java.util.logging.Logger;
  * (members, metadata, broadcast), {@link Dialer}, {@link PeerExchange} and {@link DnsDiscovery}.
  * It has no socket, clock, timer or random source of its own: it talks to the world through a
  * {@link Loop} (time, timers, randomness, its one thread) and a {@link Transport} (a listening
- * server and dials, as links), so the same code runs on Vert.x ({@link PeerNode}) and in the
+ * server and dials, as links), so the same code runs on Vert.x ({@code PeerNode} (io.peermesh.vertx)) and in the
  * simulator, many nodes per JVM.
  *
  * <p>Threading: every method runs on the node's loop, except those that say they hop onto it;
@@ -36,7 +36,7 @@ import java.util.logging.Logger;
  */
 public final class MeshNode {
 
-    private static final Logger LOG = Logger.getLogger(PeerNode.class.getName()); // one logger name for the node
+    private static final Logger LOG = Logger.getLogger(MeshNode.class.getName()); // one logger name for the node
 
     private final NodeParts n;
     private final Transport transport;
@@ -254,9 +254,9 @@ public final class MeshNode {
     /** Addresses in the last successful DNS answer. */
     public int discoveryAddresses() { return n.dnsOutcome.addresses(); }
     /** For tests: inbound connections from {@code ip} in their handshake now. */
-    int handshakingFrom(String ip) { return n.gate.handshakingFrom(ip); }
+    public int handshakingFrom(String ip) { return n.gate.handshakingFrom(ip); }
     public boolean pingTimerActive() { return liveness.pingTimerActive(); }
     public boolean expiryTimerActive() { return liveness.expiryTimerActive(); }
-    long readinessRefreshes() { return readiness.refreshes(); }
-    long targetsWalkedForReadiness() { return readiness.targetsWalked(); }
+    public long readinessRefreshes() { return readiness.refreshes(); }
+    public long targetsWalkedForReadiness() { return readiness.targetsWalked(); }
 }

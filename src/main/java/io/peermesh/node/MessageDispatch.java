@@ -12,7 +12,7 @@ import java.util.logging.Logger;
  */
 final class MessageDispatch {
 
-    private static final Logger LOG = Logger.getLogger(PeerNode.class.getName()); // one logger name for the node
+    private static final Logger LOG = Logger.getLogger(MeshNode.class.getName()); // one logger name for the node
 
     private final NodeParts n;
     private final PeerLinks links;

@@ -13,5 +13,5 @@ import java.util.List;
 public record Readiness(boolean ready, int peers, int minPeers, String reason, List<String> problems, String dns,
         List<String> links) {
 
-    static final Readiness STARTING = new Readiness(false, 0, 0, "node is starting", List.of(), null, List.of());
+    public static final Readiness STARTING = new Readiness(false, 0, 0, "node is starting", List.of(), null, List.of());
 }

@@ -3,7 +3,7 @@ package io.peermesh.service;
 import io.peermesh.node.NodeClock;
 import io.peermesh.node.NodeConfig;
 import io.peermesh.node.NodeObserver;
-import io.peermesh.node.PeerNode;
+import io.peermesh.vertx.PeerNode;
 import io.peermesh.wire.HostPort;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.StartupEvent;

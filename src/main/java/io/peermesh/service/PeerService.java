@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.peermesh.metrics.MicrometerNodeObserver;
 import io.peermesh.node.NodeClock;
 import io.peermesh.node.NodeConfig;
-import io.peermesh.node.PeerNode;
+import io.peermesh.vertx.PeerNode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.tls.TlsConfigurationRegistry;

@@ -1,7 +1,7 @@
 package io.peermesh.service;
 
-import io.peermesh.node.PeerNode;
 import io.peermesh.node.Readiness;
+import io.peermesh.vertx.PeerNode;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;

@@ -3,7 +3,7 @@ package io.peermesh.service;
 import io.peermesh.node.NodeClock;
 import io.peermesh.node.NodeConfig;
 import io.peermesh.node.NodeObserver;
-import io.peermesh.node.PeerNode;
+import io.peermesh.vertx.PeerNode;
 import io.peermesh.wire.HostPort;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
@@ -41,7 +41,7 @@ final class RttWarmup {
     private static final Logger LOG = Logger.getLogger(RttWarmup.class.getName());
     // io.peermesh.rtt too: its per-round-trip lines are what the rttproc benchmark counts, and a
     // helper's back-to-back round trips among them were 18,000 false samples in the cold minute.
-    private static final List<String> NODE_LOGGERS = List.of("io.peermesh.node.PeerNode", "io.peermesh.node.PeerConnection",
+    private static final List<String> NODE_LOGGERS = List.of("io.peermesh.node.MeshNode", "io.peermesh.node.PeerConnection",
             "io.peermesh.rtt");
     private static final long CHECK_MILLIS = 20;
 

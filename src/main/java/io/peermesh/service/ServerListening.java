@@ -1,6 +1,6 @@
 package io.peermesh.service;
 
-import io.peermesh.node.PeerNode;
+import io.peermesh.vertx.PeerNode;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 

@@ -7,7 +7,7 @@ import io.peermesh.node.Eventually;
 import io.peermesh.node.NodeClock;
 import io.peermesh.node.NodeConfig;
 import io.peermesh.node.NodeObserver;
-import io.peermesh.node.PeerNode;
+import io.peermesh.vertx.PeerNode;
 import io.peermesh.wire.HostPort;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

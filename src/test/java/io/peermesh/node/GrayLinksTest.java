@@ -1,5 +1,6 @@
 package io.peermesh.node;
 
+import io.peermesh.vertx.PeerNode;
 import static io.peermesh.node.Eventually.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

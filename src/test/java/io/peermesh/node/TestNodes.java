@@ -1,5 +1,6 @@
 package io.peermesh.node;
 
+import io.peermesh.vertx.PeerNode;
 import io.peermesh.wire.HostPort;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.peermesh.node.NodeClock;
 import io.peermesh.node.NodeConfig;
 import io.peermesh.node.NodeObserver;
-import io.peermesh.node.PeerNode;
+import io.peermesh.vertx.PeerNode;
 import io.peermesh.wire.HostPort;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /** The warm-up's helpers really ping each other, stay out of the logs and leave nothing behind. */
 class RttWarmupTest {
 
-    private static final Logger NODE_LOG = Logger.getLogger("io.peermesh.node.PeerNode");
+    private static final Logger NODE_LOG = Logger.getLogger("io.peermesh.node.MeshNode");
     /** One line per round trip at FINE: what the rttproc benchmark reads as the node's samples. */
     private static final Logger RTT_LOG = Logger.getLogger("io.peermesh.rtt");
 

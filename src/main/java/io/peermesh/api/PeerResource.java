@@ -1,19 +1,19 @@
-package io.peermesh.service;
+package io.peermesh.api;
 
 import io.peermesh.node.NodeView;
-import io.peermesh.node.PeerNode;
 import io.peermesh.node.PeerView;
 import io.peermesh.node.TargetStatus;
+import io.peermesh.service.PeerService;
+import io.peermesh.vertx.PeerNode;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
-import jakarta.ws.rs.core.Response;
-import io.peermesh.api.ApiError;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.ServiceUnavailableException;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import java.util.List;
 
 /** The node's state over HTTP: its peer table, itself, and the addresses it dials. */

@@ -1,4 +1,4 @@
-package io.peermesh.node;
+package io.peermesh.vertx;
 
 import io.peermesh.broadcast.Broadcasts;
 import io.peermesh.broadcast.PublishResult;
@@ -8,9 +8,18 @@ import io.peermesh.discovery.ResolvConf;
 import io.peermesh.members.Member;
 import io.peermesh.members.MemberEvents;
 import io.peermesh.members.MemberState;
-import io.peermesh.vertx.TlsGate;
-import io.peermesh.vertx.VertxLoop;
-import io.peermesh.vertx.VertxTransport;
+import io.peermesh.node.Direction;
+import io.peermesh.node.DiscoveryConfig;
+import io.peermesh.node.LinkProblem;
+import io.peermesh.node.MeshNode;
+import io.peermesh.node.NodeClock;
+import io.peermesh.node.NodeConfig;
+import io.peermesh.node.NodeObserver;
+import io.peermesh.node.NodeView;
+import io.peermesh.node.PeerView;
+import io.peermesh.node.Readiness;
+import io.peermesh.node.RttSample;
+import io.peermesh.node.TargetStatus;
 import io.peermesh.wire.HostPort;
 import io.peermesh.wire.Metadata;
 import io.vertx.core.AbstractVerticle;
@@ -278,14 +287,14 @@ public final class PeerNode extends AbstractVerticle {
     // ------------------------------------------------ for tests: read on the loop, where the state lives
 
     /** Connections open (handshaking or established): 0 after close. */
-    int openConnections() { return onLoop(n -> n.openConnections(), 0); }
+    public int openConnections() { return onLoop(n -> n.openConnections(), 0); }
     /** Re-dial, exchange, DNS and readiness timers pending: 0 after close. */
-    int pendingDialTimers() { return onLoop(n -> n.pendingDialTimers(), 0); }
-    int handshakingFrom(String ip) { return onLoop(n -> n.handshakingFrom(ip), 0); }
-    boolean pingTimerActive() { return onLoop(n -> n.pingTimerActive(), false); }
-    boolean expiryTimerActive() { return onLoop(n -> n.expiryTimerActive(), false); }
-    long readinessRefreshes() { MeshNode n = core; return n == null ? 0 : n.readinessRefreshes(); }
-    long targetsWalkedForReadiness() { MeshNode n = core; return n == null ? 0 : n.targetsWalkedForReadiness(); }
+    public int pendingDialTimers() { return onLoop(n -> n.pendingDialTimers(), 0); }
+    public int handshakingFrom(String ip) { return onLoop(n -> n.handshakingFrom(ip), 0); }
+    public boolean pingTimerActive() { return onLoop(n -> n.pingTimerActive(), false); }
+    public boolean expiryTimerActive() { return onLoop(n -> n.expiryTimerActive(), false); }
+    public long readinessRefreshes() { MeshNode n = core; return n == null ? 0 : n.readinessRefreshes(); }
+    public long targetsWalkedForReadiness() { MeshNode n = core; return n == null ? 0 : n.targetsWalkedForReadiness(); }
 
     /**
      * Reads {@code what} of the core on its loop and waits for it. After the node stopped (its
@@ -315,7 +324,7 @@ public final class PeerNode extends AbstractVerticle {
     }
 
     /** The core, for tests of this package. */
-    MeshNode core() {
+    public MeshNode core() {
         return core;
     }
 }
