@@ -1,8 +1,8 @@
 package io.peermesh.bench;
 
 import io.peermesh.node.NodeClock;
-import io.peermesh.node.NodeConfig;
-import io.peermesh.node.NodeObserver;
+import io.peermesh.node.config.NodeConfig;
+import io.peermesh.node.events.NodeObserver;
 import io.peermesh.vertx.PeerNode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,9 +1,9 @@
 package io.peermesh.bench;
 
 import io.peermesh.node.NodeClock;
-import io.peermesh.node.NodeConfig;
-import io.peermesh.node.NodeObserver;
-import io.peermesh.node.PeerView;
+import io.peermesh.node.config.NodeConfig;
+import io.peermesh.node.events.NodeObserver;
+import io.peermesh.node.view.PeerView;
 import io.peermesh.vertx.PeerNode;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;

@@ -2,9 +2,9 @@ package io.peermesh.bench;
 
 import io.peermesh.discovery.AddressResolver;
 import io.peermesh.discovery.LookupResult;
-import io.peermesh.node.DiscoveryConfig;
 import io.peermesh.node.NodeClock;
-import io.peermesh.node.NodeConfig;
+import io.peermesh.node.config.DiscoveryConfig;
+import io.peermesh.node.config.NodeConfig;
 import io.peermesh.vertx.PeerNode;
 import io.peermesh.wire.HostPort;
 import io.vertx.core.Future;

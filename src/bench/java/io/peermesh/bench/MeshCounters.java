@@ -1,8 +1,8 @@
 package io.peermesh.bench;
 
-import io.peermesh.node.DialResult;
-import io.peermesh.node.HandshakeResult;
-import io.peermesh.node.NodeObserver;
+import io.peermesh.node.events.DialResult;
+import io.peermesh.node.events.HandshakeResult;
+import io.peermesh.node.events.NodeObserver;
 import io.peermesh.wire.MsgType;
 import io.peermesh.wire.ProtocolError;
 import java.util.LinkedHashMap;

@@ -13,7 +13,7 @@ final class Opts {
      * Every benchmark node and client shares 127.0.0.1 and some sections pipeline pings on purpose:
      * the per-IP, pending-handshake, message-rate and cooling-off protections are lifted here.
      */
-    static final io.peermesh.node.LimitsConfig LOOPBACK_LIMITS = io.peermesh.node.LimitsConfig.DEFAULTS
+    static final io.peermesh.node.config.LimitsConfig LOOPBACK_LIMITS = io.peermesh.node.config.LimitsConfig.DEFAULTS
             .withInbound(1_000_000, 1_000_000).withPendingHandshakes(1_000_000)
             .withMessageRate(1e9, 1_000_000_000).withWriteQueueBytes(64 * 1024 * 1024)
             .withBanDuration(java.time.Duration.ZERO);

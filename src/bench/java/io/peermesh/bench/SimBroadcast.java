@@ -1,8 +1,8 @@
 package io.peermesh.bench;
 
 import io.peermesh.broadcast.PublishResult;
-import io.peermesh.node.DiscoveryConfig;
-import io.peermesh.node.PeerView;
+import io.peermesh.node.config.DiscoveryConfig;
+import io.peermesh.node.view.PeerView;
 import io.peermesh.sim.SimCluster;
 import io.peermesh.sim.SimNode;
 import io.peermesh.sim.Simulation;

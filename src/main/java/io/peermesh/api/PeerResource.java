@@ -1,8 +1,8 @@
 package io.peermesh.api;
 
-import io.peermesh.node.NodeView;
-import io.peermesh.node.PeerView;
-import io.peermesh.node.TargetStatus;
+import io.peermesh.node.view.NodeView;
+import io.peermesh.node.view.PeerView;
+import io.peermesh.node.view.TargetStatus;
 import io.peermesh.service.PeerService;
 import io.peermesh.vertx.PeerNode;
 import io.smallrye.mutiny.Uni;

@@ -18,7 +18,7 @@ public record BroadcastConfig(int maxPayloadBytes, double publishRate, int publi
 
     // The defaults of p2p.broadcast.*, written once (issue #11): P2pConfig's @WithDefault uses these
     // strings and DEFAULTS parses them (ConfigDefaultsTest checks both read alike). They sit here, not
-    // in io.peermesh.node.Defaults, because this package does not depend on the node's.
+    // in io.peermesh.node.config.Defaults, because this package does not depend on the node's.
 
     /** 64 KiB lines (p2p.max-frame-bytes) less {@link #ENVELOPE_BYTES}, so that one message is one default frame. */
     public static final String DEFAULT_MAX_PAYLOAD_BYTES = "65024";

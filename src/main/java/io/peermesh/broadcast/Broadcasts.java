@@ -1,8 +1,8 @@
 package io.peermesh.broadcast;
 
-import io.peermesh.runtime.TokenBucket;
 import io.peermesh.runtime.Listeners;
 import io.peermesh.runtime.Loop;
+import io.peermesh.runtime.TokenBucket;
 import io.peermesh.wire.Message;
 import io.peermesh.wire.MessageCodec;
 import java.nio.charset.StandardCharsets;

@@ -6,12 +6,12 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.peermesh.discovery.LookupStatus;
-import io.peermesh.node.AddrDrop;
-import io.peermesh.node.DialResult;
 import io.peermesh.node.Direction;
-import io.peermesh.node.HandshakeResult;
-import io.peermesh.node.Limit;
-import io.peermesh.node.NodeObserver;
+import io.peermesh.node.events.AddrDrop;
+import io.peermesh.node.events.DialResult;
+import io.peermesh.node.events.HandshakeResult;
+import io.peermesh.node.events.Limit;
+import io.peermesh.node.events.NodeObserver;
 import io.peermesh.vertx.PeerNode;
 import io.peermesh.wire.MsgType;
 import io.peermesh.wire.ProtocolError;
@@ -50,11 +50,11 @@ public final class MicrometerNodeObserver implements NodeObserver, AutoCloseable
     private final Map<LookupStatus, Counter> lookups = new EnumMap<>(LookupStatus.class);
     private final Map<AddrDrop, Counter> addrDropped = new EnumMap<>(AddrDrop.class);
     private final Map<Limit, Counter> limits = new EnumMap<>(Limit.class);
-    private final Map<io.peermesh.node.LinkProblem, Counter> linkProblems = new EnumMap<>(io.peermesh.node.LinkProblem.class);
+    private final Map<io.peermesh.node.events.LinkProblem, Counter> linkProblems = new EnumMap<>(io.peermesh.node.events.LinkProblem.class);
     private final Counter suspicionsConfirmed;
     private final Counter suspicionsRefuted;
     private final Map<io.peermesh.wire.MetadataDrop, Counter> metadataDropped = new EnumMap<>(io.peermesh.wire.MetadataDrop.class);
-    private final Map<io.peermesh.node.BroadcastOutcome, Counter> broadcasts = new EnumMap<>(io.peermesh.node.BroadcastOutcome.class);
+    private final Map<io.peermesh.node.events.BroadcastOutcome, Counter> broadcasts = new EnumMap<>(io.peermesh.node.events.BroadcastOutcome.class);
     private final Map<io.peermesh.broadcast.BroadcastDrop, Counter> broadcastDrops = new EnumMap<>(io.peermesh.broadcast.BroadcastDrop.class);
     private final Counter bytesReceived;
     private final Counter bytesSent;
@@ -94,7 +94,7 @@ public final class MicrometerNodeObserver implements NodeObserver, AutoCloseable
             limits.put(l, keep(Counter.builder("p2p.limits").tag("limit", l.label())
                     .description("Connections refused or closed by a limit").register(registry)));
         }
-        for (io.peermesh.node.LinkProblem p : io.peermesh.node.LinkProblem.values()) {
+        for (io.peermesh.node.events.LinkProblem p : io.peermesh.node.events.LinkProblem.values()) {
             linkProblems.put(p, keep(Counter.builder("p2p.link.problems").tag("problem", p.label())
                     .description("Dial targets that became gray links: no_hello (accepts TCP, never answers the"
                             + " hello), one_way (dials us, our dials to it fail)").register(registry)));
@@ -107,7 +107,7 @@ public final class MicrometerNodeObserver implements NodeObserver, AutoCloseable
             metadataDropped.put(r, keep(Counter.builder("p2p.metadata.dropped").tag("reason", r.label())
                     .description("Metadata received from peers and dropped, not stored").register(registry)));
         }
-        for (io.peermesh.node.BroadcastOutcome o : io.peermesh.node.BroadcastOutcome.values()) {
+        for (io.peermesh.node.events.BroadcastOutcome o : io.peermesh.node.events.BroadcastOutcome.values()) {
             broadcasts.put(o, keep(Counter.builder("p2p.broadcasts").tag("outcome", o.label())
                     .description("Broadcasts published by this node's API, and delivered here (own ones included)")
                     .register(registry)));
@@ -135,7 +135,7 @@ public final class MicrometerNodeObserver implements NodeObserver, AutoCloseable
                 .description("Addresses in the last DNS discovery answer").register(registry));
         keep(Gauge.builder("p2p.known.addresses", node, PeerNode::knownAddresses)
                 .description("Addresses known for dialling, connected or not").register(registry));
-        for (io.peermesh.node.LinkProblem p : io.peermesh.node.LinkProblem.values()) {
+        for (io.peermesh.node.events.LinkProblem p : io.peermesh.node.events.LinkProblem.values()) {
             keep(Gauge.builder("p2p.link.problems.current", node, n -> n.linkProblems(p)).tag("problem", p.label())
                     .description("Dial targets that are gray links now").register(registry));
         }
@@ -201,7 +201,7 @@ public final class MicrometerNodeObserver implements NodeObserver, AutoCloseable
     }
 
     @Override
-    public void linkProblem(io.peermesh.node.LinkProblem problem) {
+    public void linkProblem(io.peermesh.node.events.LinkProblem problem) {
         linkProblems.get(problem).increment();
     }
 
@@ -211,7 +211,7 @@ public final class MicrometerNodeObserver implements NodeObserver, AutoCloseable
     }
 
     @Override
-    public void broadcast(io.peermesh.node.BroadcastOutcome outcome) {
+    public void broadcast(io.peermesh.node.events.BroadcastOutcome outcome) {
         broadcasts.get(outcome).increment();
     }
 

@@ -1,5 +1,6 @@
 package io.peermesh.node;
 
+import io.peermesh.node.events.HandshakeResult;
 import io.peermesh.wire.Message;
 import io.peermesh.wire.RejectReason;
 import java.util.List;

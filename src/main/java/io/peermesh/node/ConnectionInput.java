@@ -1,5 +1,6 @@
 package io.peermesh.node;
 
+import io.peermesh.node.config.LimitsConfig;
 import io.peermesh.runtime.TokenBucket;
 import io.peermesh.wire.LineFramer;
 import io.peermesh.wire.Message;

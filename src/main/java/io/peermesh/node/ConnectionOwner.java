@@ -1,5 +1,8 @@
 package io.peermesh.node;
 
+import io.peermesh.node.config.LimitsConfig;
+import io.peermesh.node.events.Limit;
+import io.peermesh.node.events.NodeObserver;
 import io.peermesh.runtime.TokenBucket;
 import io.peermesh.wire.Message;
 import io.peermesh.wire.ProtocolViolation;

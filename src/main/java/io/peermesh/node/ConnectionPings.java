@@ -1,5 +1,6 @@
 package io.peermesh.node;
 
+import io.peermesh.node.rtt.PingTracker;
 import io.peermesh.wire.MsgType;
 import io.peermesh.wire.PingLines;
 import java.util.logging.Level;

@@ -1,5 +1,12 @@
 package io.peermesh.node;
 
+import io.peermesh.node.config.LimitsConfig;
+import io.peermesh.node.config.NodeConfig;
+import io.peermesh.node.dial.DialTarget;
+import io.peermesh.node.dial.Dialer;
+import io.peermesh.node.events.HandshakeResult;
+import io.peermesh.node.events.Limit;
+import io.peermesh.node.events.NodeObserver;
 import io.peermesh.runtime.Link;
 import io.peermesh.runtime.Loop;
 import io.peermesh.runtime.TokenBucket;

@@ -1,5 +1,6 @@
 package io.peermesh.node;
 
+import io.peermesh.node.events.HandshakeResult;
 import java.util.Collection;
 
 /**

@@ -1,5 +1,9 @@
 package io.peermesh.node;
 
+import io.peermesh.node.config.LimitsConfig;
+import io.peermesh.node.events.HandshakeResult;
+import io.peermesh.node.events.Limit;
+import io.peermesh.node.events.NodeObserver;
 import io.peermesh.runtime.Clock;
 import io.peermesh.wire.RejectReason;
 import java.util.HashMap;

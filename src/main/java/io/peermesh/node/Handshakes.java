@@ -1,5 +1,7 @@
 package io.peermesh.node;
 
+import io.peermesh.node.dial.DialTarget;
+import io.peermesh.node.events.HandshakeResult;
 import io.peermesh.wire.HostPort;
 import io.peermesh.wire.Message;
 import io.peermesh.wire.RejectReason;

@@ -1,5 +1,6 @@
 package io.peermesh.node;
 
+import io.peermesh.node.events.Limit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 

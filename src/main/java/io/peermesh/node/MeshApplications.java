@@ -5,6 +5,8 @@ import io.peermesh.broadcast.Broadcasts;
 import io.peermesh.broadcast.PublishResult;
 import io.peermesh.members.Member;
 import io.peermesh.members.MemberEvents;
+import io.peermesh.node.events.BroadcastOutcome;
+import io.peermesh.node.events.NodeObserver;
 import io.peermesh.wire.Message;
 import io.peermesh.wire.MessageCodec;
 import io.peermesh.wire.Metadata;

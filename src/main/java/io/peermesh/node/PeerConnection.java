@@ -1,5 +1,8 @@
 package io.peermesh.node;
 
+import io.peermesh.node.dial.DialTarget;
+import io.peermesh.node.events.HandshakeResult;
+import io.peermesh.node.events.Limit;
 import io.peermesh.runtime.Link;
 import io.peermesh.runtime.LinkFailure;
 import io.peermesh.wire.Message;

@@ -1,5 +1,10 @@
 package io.peermesh.node;
 
+import io.peermesh.node.config.NodeConfig;
+import io.peermesh.node.dial.DialTarget;
+import io.peermesh.node.dial.Dialer;
+import io.peermesh.node.events.AddrDrop;
+import io.peermesh.node.events.NodeObserver;
 import io.peermesh.wire.HostPort;
 import io.peermesh.wire.Message;
 import io.peermesh.wire.MessageCodec;

@@ -1,5 +1,7 @@
 package io.peermesh.node;
 
+import io.peermesh.node.rtt.PingTracker;
+import io.peermesh.node.view.PeerView;
 import java.time.Instant;
 
 /** Builds {@link PeerView}s from live connections (on the node's event loop). */

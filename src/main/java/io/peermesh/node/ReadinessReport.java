@@ -1,6 +1,9 @@
 package io.peermesh.node;
 
 import io.peermesh.discovery.LookupResult;
+import io.peermesh.node.config.NodeConfig;
+import io.peermesh.node.view.Readiness;
+import io.peermesh.node.view.TargetStatus;
 import java.util.ArrayList;
 import java.util.List;
 

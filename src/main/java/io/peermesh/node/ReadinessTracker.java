@@ -1,5 +1,7 @@
 package io.peermesh.node;
 
+import io.peermesh.node.view.Readiness;
+import io.peermesh.node.view.TargetStatus;
 import java.util.List;
 
 /**

@@ -1,10 +1,10 @@
 package io.peermesh.service;
 
 import io.peermesh.broadcast.BroadcastConfig;
-import io.peermesh.node.DiscoveryConfig;
-import io.peermesh.node.LimitsConfig;
-import io.peermesh.node.NodeConfig;
-import io.peermesh.node.PeerTls;
+import io.peermesh.node.config.DiscoveryConfig;
+import io.peermesh.node.config.LimitsConfig;
+import io.peermesh.node.config.NodeConfig;
+import io.peermesh.node.config.PeerTls;
 import io.peermesh.wire.HostPort;
 import io.peermesh.wire.Metadata;
 import io.quarkus.tls.TlsConfiguration;

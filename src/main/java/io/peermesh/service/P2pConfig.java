@@ -1,7 +1,7 @@
 package io.peermesh.service;
 
 import io.peermesh.broadcast.BroadcastConfig;
-import io.peermesh.node.Defaults;
+import io.peermesh.node.config.Defaults;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
@@ -11,7 +11,7 @@ import java.util.Optional;
 
 /**
  * The {@code p2p.*} configuration (each key also settable as {@code P2P_*} in the environment).
- * Values are checked again as a whole by {@link io.peermesh.node.NodeConfig.Builder#build()}.
+ * Values are checked again as a whole by {@link io.peermesh.node.config.NodeConfig.Builder#build()}.
  * A default the core's builders also need is a constant of {@link Defaults} (or {@link BroadcastConfig}),
  * written once (issue #11); the literals here (rtt-warmup, api.*) have no counterpart in the core.
  */

@@ -3,7 +3,7 @@ package io.peermesh.service;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.peermesh.metrics.MicrometerNodeObserver;
 import io.peermesh.node.NodeClock;
-import io.peermesh.node.NodeConfig;
+import io.peermesh.node.config.NodeConfig;
 import io.peermesh.vertx.PeerNode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;

@@ -1,6 +1,6 @@
 package io.peermesh.service;
 
-import io.peermesh.node.Readiness;
+import io.peermesh.node.view.Readiness;
 import io.peermesh.vertx.PeerNode;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

@@ -2,9 +2,9 @@ package io.peermesh.vertx;
 
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
-import io.peermesh.node.PeerTls;
+import io.netty.handler.ssl.SslProvider;
+import io.peermesh.node.config.PeerTls;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.NetClientOptions;

@@ -2,11 +2,11 @@ package io.peermesh.discovery;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.peermesh.node.DiscoveryConfig;
 import io.peermesh.node.Eventually;
 import io.peermesh.node.NodeClock;
-import io.peermesh.node.NodeConfig;
-import io.peermesh.node.NodeObserver;
+import io.peermesh.node.config.DiscoveryConfig;
+import io.peermesh.node.config.NodeConfig;
+import io.peermesh.node.events.NodeObserver;
 import io.peermesh.vertx.PeerNode;
 import io.peermesh.wire.HostPort;
 import io.vertx.core.Future;

@@ -1,5 +1,11 @@
 package io.peermesh.node;
 
+import io.peermesh.node.events.AddrDrop;
+import io.peermesh.node.events.DialResult;
+import io.peermesh.node.events.HandshakeResult;
+import io.peermesh.node.events.Limit;
+import io.peermesh.node.events.LinkProblem;
+import io.peermesh.node.events.NodeObserver;
 import io.peermesh.wire.MsgType;
 import io.peermesh.wire.ProtocolError;
 import java.util.Map;

@@ -1,11 +1,9 @@
 package io.peermesh.node;
 
+import io.peermesh.node.events.DialResult;
+import io.peermesh.node.events.HandshakeResult;
+import io.peermesh.node.view.TargetStatus;
 import io.peermesh.vertx.PeerNode;
-import static io.peermesh.node.Eventually.await;
-import static io.peermesh.node.Eventually.get;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.peermesh.wire.HostPort;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -13,6 +11,11 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import static io.peermesh.node.Eventually.await;
+import static io.peermesh.node.Eventually.get;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Simultaneous dials resolved without letting a hello's claim alone displace a connection (see

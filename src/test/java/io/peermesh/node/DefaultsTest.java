@@ -1,12 +1,13 @@
 package io.peermesh.node;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-
+import io.peermesh.node.config.Defaults;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Defaults' parsers read the forms the defaults use, as Quarkus does (ConfigDefaultsTest compares them). */
 class DefaultsTest {

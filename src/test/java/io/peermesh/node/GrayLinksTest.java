@@ -1,10 +1,9 @@
 package io.peermesh.node;
 
+import io.peermesh.node.config.DiscoveryConfig;
+import io.peermesh.node.events.LinkProblem;
+import io.peermesh.node.view.TargetStatus;
 import io.peermesh.vertx.PeerNode;
-import static io.peermesh.node.Eventually.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.peermesh.wire.HostPort;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -12,6 +11,10 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import static io.peermesh.node.Eventually.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Gray links (issue 10): an address that accepts TCP but never answers the hello, and a peer that

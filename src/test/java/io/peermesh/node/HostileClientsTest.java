@@ -1,13 +1,14 @@
 package io.peermesh.node;
 
+import io.peermesh.node.config.DiscoveryConfig;
+import io.peermesh.node.config.LimitsConfig;
+import io.peermesh.node.events.AddrDrop;
+import io.peermesh.node.events.DialResult;
+import io.peermesh.node.events.HandshakeResult;
+import io.peermesh.node.events.Limit;
+import io.peermesh.node.events.NodeObserver;
+import io.peermesh.node.view.PeerView;
 import io.peermesh.vertx.PeerNode;
-import static io.peermesh.node.Eventually.await;
-import static io.peermesh.node.Eventually.get;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.peermesh.wire.ProtocolError;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -40,6 +41,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+
+import static io.peermesh.node.Eventually.await;
+import static io.peermesh.node.Eventually.get;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A node under attack from hostile clients on loopback while legitimate peers stay connected: a

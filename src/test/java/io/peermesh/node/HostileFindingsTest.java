@@ -1,11 +1,13 @@
 package io.peermesh.node;
 
+import io.peermesh.node.config.NodeConfig;
+import io.peermesh.node.events.AddrDrop;
+import io.peermesh.node.events.DialResult;
+import io.peermesh.node.events.HandshakeResult;
+import io.peermesh.node.events.Limit;
+import io.peermesh.node.events.NodeObserver;
+import io.peermesh.node.view.PeerView;
 import io.peermesh.vertx.PeerNode;
-import static io.peermesh.node.Eventually.await;
-import static io.peermesh.node.Eventually.get;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.peermesh.wire.MsgType;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,6 +16,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import static io.peermesh.node.Eventually.await;
+import static io.peermesh.node.Eventually.get;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Bugs in the node that hostile clients exposed (issue "Hardening"), each as the test that failed

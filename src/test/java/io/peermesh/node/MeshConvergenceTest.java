@@ -1,11 +1,7 @@
 package io.peermesh.node;
 
+import io.peermesh.node.view.PeerView;
 import io.peermesh.vertx.PeerNode;
-import static io.peermesh.node.Eventually.await;
-import static io.peermesh.node.Eventually.get;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -17,6 +13,11 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import static io.peermesh.node.Eventually.await;
+import static io.peermesh.node.Eventually.get;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Many nodes in one JVM find each other through one seed, or a chain, by peer exchange. */
 class MeshConvergenceTest {

@@ -1,13 +1,12 @@
 package io.peermesh.node;
 
+import io.peermesh.node.config.PeerTls;
+import io.peermesh.node.events.HandshakeResult;
+import io.peermesh.node.events.NodeObserver;
+import io.peermesh.node.view.NodeView;
+import io.peermesh.node.view.PeerView;
+import io.peermesh.node.view.TargetStatus;
 import io.peermesh.vertx.PeerNode;
-import static io.peermesh.node.Eventually.await;
-import static io.peermesh.node.Eventually.get;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.peermesh.wire.HostPort;
 import io.peermesh.wire.MsgType;
 import io.peermesh.wire.ProtocolError;
@@ -36,6 +35,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static io.peermesh.node.Eventually.await;
+import static io.peermesh.node.Eventually.get;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Mutual TLS on the peer port, core nodes on loopback with certificates from a throwaway mesh CA

@@ -1,13 +1,9 @@
 package io.peermesh.node;
 
-import io.peermesh.vertx.PeerNode;
-import static io.peermesh.node.Eventually.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.peermesh.metrics.MicrometerNodeObserver;
+import io.peermesh.node.events.NodeObserver;
+import io.peermesh.vertx.PeerNode;
 import io.peermesh.wire.HostPort;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -15,6 +11,11 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import static io.peermesh.node.Eventually.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What a node opens in start (server, client, connections, timers, meters) is closed in stop. */
 class NodeResourcesTest {

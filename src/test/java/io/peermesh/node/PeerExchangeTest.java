@@ -1,13 +1,11 @@
 package io.peermesh.node;
 
-import io.peermesh.vertx.PeerNode;
-import static io.peermesh.node.Eventually.await;
-import static io.peermesh.node.Eventually.get;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.peermesh.discovery.LookupResult;
+import io.peermesh.node.config.DiscoveryConfig;
+import io.peermesh.node.events.AddrDrop;
+import io.peermesh.node.events.DialResult;
+import io.peermesh.node.events.NodeObserver;
+import io.peermesh.vertx.PeerNode;
 import io.peermesh.wire.HostPort;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +13,12 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import static io.peermesh.node.Eventually.await;
+import static io.peermesh.node.Eventually.get;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** addr validation and rate limits, identity per address, and DNS discovery behind a fake resolver. */
 class PeerExchangeTest {

@@ -1,14 +1,15 @@
 package io.peermesh.node;
 
+import io.peermesh.node.rtt.PingTracker;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import java.util.HashSet;
-import java.util.Set;
-import org.junit.jupiter.api.Test;
 
 class PingTrackerTest {
 

@@ -1,11 +1,7 @@
 package io.peermesh.node;
 
+import io.peermesh.node.events.HandshakeResult;
 import io.peermesh.vertx.PeerNode;
-import static io.peermesh.node.Eventually.await;
-import static io.peermesh.node.Eventually.get;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.peermesh.wire.ProtocolError;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -13,6 +9,11 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import static io.peermesh.node.Eventually.await;
+import static io.peermesh.node.Eventually.get;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Broken and unwelcome input: each closes only the offending connection, with its reason counted,

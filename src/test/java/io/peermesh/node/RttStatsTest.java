@@ -1,8 +1,9 @@
 package io.peermesh.node;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
+import io.peermesh.node.rtt.RttStats;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class RttStatsTest {
 

@@ -1,5 +1,6 @@
 package io.peermesh.node;
 
+import io.peermesh.node.config.PeerTls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,5 +1,10 @@
 package io.peermesh.node;
 
+import io.peermesh.node.config.LimitsConfig;
+import io.peermesh.node.config.NodeConfig;
+import io.peermesh.node.events.HandshakeResult;
+import io.peermesh.node.events.NodeObserver;
+import io.peermesh.node.view.PeerView;
 import io.peermesh.vertx.PeerNode;
 import io.peermesh.wire.HostPort;
 import io.vertx.core.Future;

@@ -3,7 +3,7 @@ package io.peermesh.service;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.peermesh.node.NodeConfig;
+import io.peermesh.node.config.NodeConfig;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import io.smallrye.config.WithDefault;
@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * Each default is written once (issue #11), in io.peermesh.node.Defaults or BroadcastConfig, and read
+ * Each default is written once (issue #11), in io.peermesh.node.config.Defaults or BroadcastConfig, and read
  * twice: by Quarkus (P2pConfig's {@code @WithDefault}, through its converters) and by the core's builders
  * (through Defaults' small parsers). These tests fail when the two readings, or the README table, disagree.
  */

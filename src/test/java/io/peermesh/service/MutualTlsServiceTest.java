@@ -9,10 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.peermesh.node.NodeClock;
-import io.peermesh.node.NodeConfig;
-import io.peermesh.node.NodeObserver;
-import io.peermesh.node.PeerTls;
 import io.peermesh.node.TestCa;
+import io.peermesh.node.config.NodeConfig;
+import io.peermesh.node.config.PeerTls;
+import io.peermesh.node.events.NodeObserver;
 import io.peermesh.vertx.PeerNode;
 import io.peermesh.wire.HostPort;
 import io.quarkus.test.junit.QuarkusTest;

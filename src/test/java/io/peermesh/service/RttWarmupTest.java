@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.peermesh.node.NodeConfig;
-import io.peermesh.node.NodeObserver;
+import io.peermesh.node.config.NodeConfig;
+import io.peermesh.node.events.NodeObserver;
 import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

@@ -3,8 +3,8 @@ package io.peermesh.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.peermesh.node.DiscoveryConfig;
-import io.peermesh.node.NodeObserver;
+import io.peermesh.node.config.DiscoveryConfig;
+import io.peermesh.node.events.NodeObserver;
 import io.peermesh.wire.HostPort;
 import java.time.Duration;
 import java.util.ArrayList;

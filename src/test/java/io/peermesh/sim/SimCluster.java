@@ -1,9 +1,9 @@
 package io.peermesh.sim;
 
-import io.peermesh.node.DiscoveryConfig;
-import io.peermesh.node.NodeConfig;
-import io.peermesh.node.NodeObserver;
-import io.peermesh.node.PeerView;
+import io.peermesh.node.config.DiscoveryConfig;
+import io.peermesh.node.config.NodeConfig;
+import io.peermesh.node.events.NodeObserver;
+import io.peermesh.node.view.PeerView;
 import io.peermesh.wire.HostPort;
 import java.time.Duration;
 import java.util.ArrayList;

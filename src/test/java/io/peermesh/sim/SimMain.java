@@ -1,6 +1,6 @@
 package io.peermesh.sim;
 
-import io.peermesh.node.PeerView;
+import io.peermesh.node.view.PeerView;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -55,9 +55,9 @@ public final class SimMain {
         long wall = System.nanoTime();
         SimCluster c = new SimCluster(seed);
         // Caps sized for the run: a full mesh of 1,000 needs 999 inbound slots, more than the default 256.
-        int inbound = Math.max(io.peermesh.node.LimitsConfig.DEFAULTS.maxInbound(), maxPeers + 10);
+        int inbound = Math.max(io.peermesh.node.config.LimitsConfig.DEFAULTS.maxInbound(), maxPeers + 10);
         c.startAll(n, spread, b -> b.maxPeers(maxPeers).maxKnownAddresses(Math.max(1000, n + 10))
-                .limits(io.peermesh.node.LimitsConfig.DEFAULTS.withInbound(inbound, 32).withPendingHandshakes(Math.max(64, maxPeers))));
+                .limits(io.peermesh.node.config.LimitsConfig.DEFAULTS.withInbound(inbound, 32).withPendingHandshakes(Math.max(64, maxPeers))));
         double readyAt = -1;
         for (int s = 1; s <= seconds; s++) {
             c.sim().runFor(Duration.ofSeconds(1));

@@ -3,8 +3,8 @@ package io.peermesh.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.peermesh.node.NodeConfig;
-import io.peermesh.node.PeerView;
+import io.peermesh.node.config.NodeConfig;
+import io.peermesh.node.view.PeerView;
 import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.peermesh.node.NodeObserver;
-import io.peermesh.node.PeerView;
+import io.peermesh.node.events.NodeObserver;
+import io.peermesh.node.view.PeerView;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.peermesh.node;
+package io.peermesh.node.rtt;
 
 /**
  * What the round trips to one peer add up to besides the last one: the smoothed RTT (TCP's SRTT,
@@ -13,7 +13,7 @@ package io.peermesh.node;
  *
  * <p>Not thread safe: owned by the connection's loop.
  */
-final class RttStats {
+public final class RttStats {
 
     static final long BUCKET_NANOS = 30_000_000_000L;
     static final int WINDOW_BUCKETS = 10;
@@ -28,11 +28,11 @@ final class RttStats {
     private double smoothed = -1;
     private double jitter = -1;
 
-    RttStats() {
+    public RttStats() {
         java.util.Arrays.fill(bucketIndex, Long.MIN_VALUE);
     }
 
-    void add(long rttNanos, long nowNanos) {
+    public void add(long rttNanos, long nowNanos) {
         long bucket = Math.floorDiv(nowNanos, BUCKET_NANOS);
         int slot = (int) Math.floorMod(bucket, WINDOW_BUCKETS);
         if (bucketIndex[slot] != bucket) {
@@ -49,16 +49,16 @@ final class RttStats {
         last = rttNanos;
     }
 
-    long lastNanos() {
+    public long lastNanos() {
         return last;
     }
 
-    double smoothedNanos() {
+    public double smoothedNanos() {
         return smoothed;
     }
 
     /** The smallest round trip of the last 5 minutes (to 5.5), or -1 with none in that window. */
-    long minNanos(long nowNanos) {
+    public long minNanos(long nowNanos) {
         long current = Math.floorDiv(nowNanos, BUCKET_NANOS);
         long min = Long.MAX_VALUE;
         for (int i = 0; i < WINDOW_BUCKETS; i++) {
@@ -70,7 +70,7 @@ final class RttStats {
     }
 
     /** The jitter estimate, or -1 before the second sample. */
-    double jitterNanos() {
+    public double jitterNanos() {
         return jitter;
     }
 }

@@ -1,5 +1,8 @@
-package io.peermesh.node;
+package io.peermesh.node.dial;
 
+import io.peermesh.node.events.DialResult;
+import io.peermesh.node.events.LinkProblem;
+import io.peermesh.node.events.NodeObserver;
 import io.peermesh.runtime.Loop;
 import io.peermesh.runtime.Transport;
 import java.util.ArrayList;
@@ -15,10 +18,10 @@ import java.util.logging.Logger;
  * <p>Threading: every method runs on the node's event loop, except {@link #linkProblemCount},
  * which is safe from any thread.
  */
-final class GrayLinks {
+public final class GrayLinks {
 
     /** The dialer's logger name, as before the split (log configs and filters name it). */
-    private static final Logger LOG = Logger.getLogger("io.peermesh.node.Dialer");
+    private static final Logger LOG = Logger.getLogger("io.peermesh.node.dial.Dialer");
 
     private final Loop loop;
     private final Transport transport;

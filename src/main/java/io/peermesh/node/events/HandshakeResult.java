@@ -1,4 +1,4 @@
-package io.peermesh.node;
+package io.peermesh.node.events;
 
 /** Outcome of one handshake attempt, as {@code p2p_handshakes_total{result}}. */
 public enum HandshakeResult {

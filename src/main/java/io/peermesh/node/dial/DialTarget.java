@@ -1,5 +1,7 @@
-package io.peermesh.node;
+package io.peermesh.node.dial;
 
+import io.peermesh.node.events.DialResult;
+import io.peermesh.node.events.LinkProblem;
 import io.peermesh.wire.HostPort;
 
 /**
@@ -20,7 +22,7 @@ import io.peermesh.wire.HostPort;
  * SELF is final. DEPARTED is left only when the address is offered again (bootstrap re-consulted,
  * discovery), see {@link Dialer}.
  */
-final class DialTarget {
+public final class DialTarget {
 
     enum State { IDLE, WAITING, DIALING, HANDSHAKING, CONNECTED, BACKOFF, DEPARTED, SELF }
 
@@ -28,9 +30,9 @@ final class DialTarget {
      * Who vouches for the address. Bootstrap entries are never forgotten; DNS entries are forgotten
      * when the name stops listing them; gossip-only entries after repeated failures.
      */
-    enum Source { BOOTSTRAP, DNS, GOSSIP }
+    public enum Source { BOOTSTRAP, DNS, GOSSIP }
 
-    final HostPort address;
+    public final HostPort address;
     final java.util.EnumSet<Source> sources = java.util.EnumSet.noneOf(Source.class);
     State state = State.IDLE;
     int failures;

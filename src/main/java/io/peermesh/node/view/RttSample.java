@@ -1,4 +1,4 @@
-package io.peermesh.node;
+package io.peermesh.node.view;
 
 /**
  * One round trip to a peer, as {@code GET /peers/{nodeid}/rtt} lists it.

@@ -1,5 +1,6 @@
-package io.peermesh.node;
+package io.peermesh.node.dial;
 
+import io.peermesh.node.view.TargetStatus;
 import io.peermesh.wire.HostPort;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -15,7 +16,7 @@ import java.util.function.Function;
  * <p>Threading: every method runs on the node's event loop, except {@link #size()}, which is safe
  * from any thread (the metrics scrape).
  */
-final class DialTargets implements Iterable<DialTarget> {
+public final class DialTargets implements Iterable<DialTarget> {
 
     private final Map<HostPort, DialTarget> targets = new LinkedHashMap<>();
     private volatile int knownCount;

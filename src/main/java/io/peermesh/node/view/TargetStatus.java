@@ -1,4 +1,4 @@
-package io.peermesh.node;
+package io.peermesh.node.view;
 
 /**
  * A dial target as shown in diagnostics: address, source, state, node last seen there, failures,

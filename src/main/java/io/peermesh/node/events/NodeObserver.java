@@ -1,4 +1,4 @@
-package io.peermesh.node;
+package io.peermesh.node.events;
 
 import io.peermesh.wire.MsgType;
 import io.peermesh.wire.ProtocolError;

@@ -1,5 +1,8 @@
-package io.peermesh.node;
+package io.peermesh.node.dial;
 
+import io.peermesh.node.events.LinkProblem;
+import io.peermesh.node.events.NodeObserver;
+import io.peermesh.node.view.TargetStatus;
 import io.peermesh.runtime.Link;
 import io.peermesh.runtime.Loop;
 import io.peermesh.runtime.Transport;
@@ -23,10 +26,10 @@ import java.util.List;
  *
  * <p>Threading: every method runs on the node's event loop.
  */
-final class Dialer {
+public final class Dialer {
 
     /** What the dialer needs from its node. */
-    interface Host {
+    public interface Host {
         boolean stopping();
 
         String nodeId();
@@ -61,7 +64,7 @@ final class Dialer {
     private final DialAttempts attempts;
     private final PeerEvents peerEvents;
 
-    Dialer(Loop loop, Transport transport, Backoff backoff, NodeObserver observer, Host host,
+    public Dialer(Loop loop, Transport transport, Backoff backoff, NodeObserver observer, Host host,
             int maxPeers, int maxKnown, java.time.Duration departureGrace, java.time.Duration probeInterval) {
         this.loop = loop;
         this.host = host;
@@ -79,7 +82,7 @@ final class Dialer {
      * dialled at once (room permitting); a known one that departed or is idle is dialled again, since
      * a source vouched for it again. Returns false when the table is full of better-vouched entries.
      */
-    boolean offer(HostPort address, DialTarget.Source source, String nodeIdHint) {
+    public boolean offer(HostPort address, DialTarget.Source source, String nodeIdHint) {
         DialTarget t = targets.get(address);
         if (t == null) {
             if (targets.size() >= maxKnown && !evictOneGossipEntry()) {
@@ -113,7 +116,7 @@ final class Dialer {
     }
 
     /** DNS no longer lists these addresses: forget them unless connected or vouched for otherwise. */
-    void withdrawDnsExcept(Collection<HostPort> stillListed) {
+    public void withdrawDnsExcept(Collection<HostPort> stillListed) {
         Iterator<DialTarget> it = targets.iterator();
         boolean changed = false;
         while (it.hasNext()) {
@@ -201,7 +204,7 @@ final class Dialer {
     }
 
     /** Dials idle known addresses while there is room, starting at a random one. */
-    void fillSlots() {
+    public void fillSlots() {
         List<DialTarget> idle = new ArrayList<>();
         for (DialTarget t : targets) {
             if (t.state == DialTarget.State.IDLE) {
@@ -218,12 +221,12 @@ final class Dialer {
     }
 
     /** A handshake (ours or refused by the peer) told us which node answers at this target. */
-    void identified(DialTarget t, String nodeId) {
+    public void identified(DialTarget t, String nodeId) {
         t.nodeId = nodeId;
     }
 
     /** Cancels every pending re-dial; called when the node stops. */
-    void stop() {
+    public void stop() {
         for (DialTarget t : targets) {
             transitions.cancelTimer(t);
             if (t.probeTimerId >= 0) {
@@ -236,61 +239,61 @@ final class Dialer {
     // The rest of the node's API, answered by the class with that job.
 
     /** See {@link DialAttempts#verify}. */
-    void verify(HostPort address) {
+    public void verify(HostPort address) {
         attempts.verify(address);
     }
 
     /** See {@link GrayLinks#answeredNoHello}. */
-    void answeredNoHello(DialTarget t) {
+    public void answeredNoHello(DialTarget t) {
         grayLinks.answeredNoHello(t);
     }
 
-    List<String> linkProblems(int max) {
+    public List<String> linkProblems(int max) {
         return grayLinks.linkProblems(max);
     }
 
-    int linkProblemCount(LinkProblem kind) {
+    public int linkProblemCount(LinkProblem kind) {
         return grayLinks.linkProblemCount(kind);
     }
 
-    void markSelf(DialTarget t, String why) {
+    public void markSelf(DialTarget t, String why) {
         transitions.markSelf(t, why);
     }
 
     /** See {@link PeerEvents#handshakeFailed}. */
-    void handshakeFailed(DialTarget t, String problem) {
+    public void handshakeFailed(DialTarget t, String problem) {
         peerEvents.handshakeFailed(t, problem);
     }
 
     /** See {@link PeerEvents#peerConnected}. */
-    void peerConnected(String nodeId, HostPort listen, DialTarget via) {
+    public void peerConnected(String nodeId, HostPort listen, DialTarget via) {
         peerEvents.peerConnected(nodeId, listen, via);
     }
 
     /** See {@link PeerEvents#peerLost}. */
-    void peerLost(String nodeId, boolean saidBye) {
+    public void peerLost(String nodeId, boolean saidBye) {
         peerEvents.peerLost(nodeId, saidBye);
     }
 
     /** See {@link PeerEvents#reviveDepartedBootstrap}. */
-    void reviveDepartedBootstrap() {
+    public void reviveDepartedBootstrap() {
         peerEvents.reviveDepartedBootstrap();
     }
 
-    boolean listedByDns(HostPort address) {
+    public boolean listedByDns(HostPort address) {
         return targets.listedByDns(address);
     }
 
-    List<TargetStatus> status() {
+    public List<TargetStatus> status() {
         return targets.status();
     }
 
     /** Addresses known, connected or not; safe from any thread (the metrics scrape). */
-    int size() {
+    public int size() {
         return targets.size();
     }
 
-    int pendingTimers() {
+    public int pendingTimers() {
         return targets.pendingTimers();
     }
 }

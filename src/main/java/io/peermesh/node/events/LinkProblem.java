@@ -1,4 +1,4 @@
-package io.peermesh.node;
+package io.peermesh.node.events;
 
 /**
  * A gray link: an address that is neither plainly up nor plainly down, as

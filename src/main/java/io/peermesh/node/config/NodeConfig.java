@@ -1,4 +1,4 @@
-package io.peermesh.node;
+package io.peermesh.node.config;
 
 import io.peermesh.broadcast.BroadcastConfig;
 import io.peermesh.wire.HostPort;

@@ -1,5 +1,6 @@
-package io.peermesh.node;
+package io.peermesh.node.rtt;
 
+import io.peermesh.node.view.RttSample;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,7 +14,7 @@ import java.util.List;
  * <p>Two parallel arrays of primitives, 4 KiB per peer, allocated with the connection. Not thread
  * safe: owned by the connection's loop.
  */
-final class RttHistory {
+public final class RttHistory {
 
     static final int CAPACITY = 256;
 

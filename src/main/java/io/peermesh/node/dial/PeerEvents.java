@@ -1,5 +1,6 @@
-package io.peermesh.node;
+package io.peermesh.node.dial;
 
+import io.peermesh.node.events.LinkProblem;
 import io.peermesh.runtime.Loop;
 import io.peermesh.wire.HostPort;
 import java.util.ArrayList;
@@ -13,7 +14,7 @@ import java.util.List;
  *
  * <p>Threading: every method runs on the node's event loop.
  */
-final class PeerEvents {
+public final class PeerEvents {
 
     private final Loop loop;
     private final Dialer.Host host;

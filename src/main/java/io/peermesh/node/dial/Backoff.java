@@ -1,4 +1,4 @@
-package io.peermesh.node;
+package io.peermesh.node.dial;
 
 import java.time.Duration;
 import java.util.function.DoubleSupplier;

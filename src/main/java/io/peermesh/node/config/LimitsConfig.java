@@ -1,4 +1,4 @@
-package io.peermesh.node;
+package io.peermesh.node.config;
 
 import java.util.ArrayList;
 import java.util.List;

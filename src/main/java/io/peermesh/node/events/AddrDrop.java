@@ -1,4 +1,4 @@
-package io.peermesh.node;
+package io.peermesh.node.events;
 
 /** Why addr entries were dropped, as {@code p2p_addr_entries_dropped_total{reason}}. */
 public enum AddrDrop {

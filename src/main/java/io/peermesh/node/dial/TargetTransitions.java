@@ -1,5 +1,6 @@
-package io.peermesh.node;
+package io.peermesh.node.dial;
 
+import io.peermesh.node.events.LinkProblem;
 import io.peermesh.runtime.Loop;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
@@ -12,10 +13,10 @@ import java.util.logging.Logger;
  *
  * <p>Threading: every method runs on the node's event loop.
  */
-final class TargetTransitions {
+public final class TargetTransitions {
 
     /** The dialer's logger name, as before the split (log configs and filters name it). */
-    private static final Logger LOG = Logger.getLogger("io.peermesh.node.Dialer");
+    private static final Logger LOG = Logger.getLogger("io.peermesh.node.dial.Dialer");
     /** A gossip-only address that failed this often in a row is forgotten. */
     static final int GOSSIP_FAILURES_TO_FORGET = 4;
     /** How long (plus up to half again, jitter) a node waits for the other end to dial first (see Dialer#yieldsTo). */

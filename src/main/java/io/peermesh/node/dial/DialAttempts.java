@@ -1,5 +1,8 @@
-package io.peermesh.node;
+package io.peermesh.node.dial;
 
+import io.peermesh.node.events.DialResult;
+import io.peermesh.node.events.LinkProblem;
+import io.peermesh.node.events.NodeObserver;
 import io.peermesh.runtime.Link;
 import io.peermesh.runtime.Transport;
 import io.peermesh.wire.HostPort;
@@ -11,7 +14,7 @@ import io.peermesh.wire.HostPort;
  *
  * <p>Threading: every method runs on the node's event loop.
  */
-final class DialAttempts {
+public final class DialAttempts {
 
     private final Transport transport;
     private final NodeObserver observer;

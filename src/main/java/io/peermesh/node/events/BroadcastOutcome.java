@@ -1,4 +1,4 @@
-package io.peermesh.node;
+package io.peermesh.node.events;
 
 /** Counted broadcast events (the metric label). */
 public enum BroadcastOutcome {

@@ -1,4 +1,4 @@
-package io.peermesh.node;
+package io.peermesh.node.events;
 
 /** A limit that protects the node from a peer or a crowd, as {@code p2p_limits_total{limit}}. */
 public enum Limit {

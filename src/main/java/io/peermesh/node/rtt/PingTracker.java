@@ -1,5 +1,6 @@
-package io.peermesh.node;
+package io.peermesh.node.rtt;
 
+import io.peermesh.node.view.RttSample;
 
 /**
  * Pings in flight to one peer, and the round trips measured from their pongs.
@@ -18,9 +19,9 @@ package io.peermesh.node;
  *
  * <p>Not thread safe: owned by the connection's event loop.
  */
-final class PingTracker {
+public final class PingTracker {
 
-    static final int MAX_IN_FLIGHT = 32;
+    public static final int MAX_IN_FLIGHT = 32;
 
     private final java.util.random.RandomGenerator random;
     private final String[] nonces = new String[MAX_IN_FLIGHT];
@@ -35,7 +36,7 @@ final class PingTracker {
     private long lastPongMillis = -1;
     private long lastPongNanos = Long.MIN_VALUE / 2;
 
-    PingTracker(java.util.random.RandomGenerator random, boolean followUps) {
+    public PingTracker(java.util.random.RandomGenerator random, boolean followUps) {
         this.random = random;
         this.followUps = followUps;
     }
@@ -44,7 +45,7 @@ final class PingTracker {
      * Registers a ping about to be sent at {@code nowNanos}; returns its nonce, or null when too
      * many are in flight. A follow-up is sent on a lead's pong (see the class comment).
      */
-    String start(long nowNanos, boolean isFollowUp) {
+    public String start(long nowNanos, boolean isFollowUp) {
         if (size == MAX_IN_FLIGHT) {
             return null;
         }
@@ -63,7 +64,7 @@ final class PingTracker {
      * under way, see ConnectionOwner#rttSampling) the round trip is no sample and a lead gets no
      * follow-up: the peer is alive all the same.
      */
-    long answer(String nonce, long nowNanos, long nowMillis, boolean sample) {
+    public long answer(String nonce, long nowNanos, long nowMillis, boolean sample) {
         int matched = -1;
         if (nonce == null) {
             matched = size > 0 ? 0 : -1;
@@ -99,52 +100,52 @@ final class PingTracker {
      * True when the pong {@link #answer} just matched answered a lead: its round trip is not a
      * sample, and a follow-up ping is due now.
      */
-    boolean answeredLead() {
+    public boolean answeredLead() {
         return lastWasLead;
     }
 
     /** True when the oldest ping in flight has waited at least {@code timeoutNanos}. */
-    boolean overdue(long nowNanos, long timeoutNanos) {
+    public boolean overdue(long nowNanos, long timeoutNanos) {
         return size > 0 && nowNanos - sentAt[head] >= timeoutNanos;
     }
 
     /** When the oldest ping in flight becomes overdue, or {@link Long#MAX_VALUE} with none in flight. */
-    long overdueAtNanos(long timeoutNanos) {
+    public long overdueAtNanos(long timeoutNanos) {
         return size == 0 ? Long.MAX_VALUE : sentAt[head] + timeoutNanos;
     }
 
-    int inFlight() {
+    public int inFlight() {
         return size;
     }
 
-    long lastRttNanos() {
+    public long lastRttNanos() {
         return stats.lastNanos();
     }
 
-    double smoothedRttNanos() {
+    public double smoothedRttNanos() {
         return stats.smoothedNanos();
     }
 
     /** The smallest round trip of the last 5 minutes, or -1 (see {@link RttStats}). */
-    long minRttNanos(long nowNanos) {
+    public long minRttNanos(long nowNanos) {
         return stats.minNanos(nowNanos);
     }
 
     /** RFC 3550 jitter of consecutive round trips, or -1 before the second. */
-    double jitterNanos() {
+    public double jitterNanos() {
         return stats.jitterNanos();
     }
 
     /** The last round trips, oldest first (see {@link RttHistory}). */
-    java.util.List<RttSample> history() {
+    public java.util.List<RttSample> history() {
         return history.samples();
     }
 
-    long lastPongNanos() {
+    public long lastPongNanos() {
         return lastPongNanos;
     }
 
-    long lastPongMillis() {
+    public long lastPongMillis() {
         return lastPongMillis;
     }
 }

@@ -1,4 +1,4 @@
-package io.peermesh.node;
+package io.peermesh.node.config;
 
 import io.peermesh.wire.HostPort;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.peermesh.node;
+package io.peermesh.node.view;
 
 /**
  * One peer as {@code GET /peers} shows it. Times are ISO-8601 instants; RTTs in milliseconds and

@@ -1,4 +1,6 @@
-package io.peermesh.node;
+package io.peermesh.node.view;
+
+import io.peermesh.node.config.PeerTls;
 
 /**
  * This node as {@code GET /node} shows it. {@code tls}: mutual TLS on the peer port;

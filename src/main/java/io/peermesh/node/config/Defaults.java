@@ -1,4 +1,4 @@
-package io.peermesh.node;
+package io.peermesh.node.config;
 
 import java.time.Duration;
 
@@ -55,7 +55,7 @@ public final class Defaults {
      * A duration as Quarkus's DurationConverter reads digits with a unit: {@code 250ms}, {@code 2s},
      * {@code 5m}, {@code 1h}. Its other forms (bare seconds, ISO-8601, decimals) are refused, not guessed.
      */
-    static Duration duration(String value) {
+    public static Duration duration(String value) {
         int digits = 0;
         while (digits < value.length() && value.charAt(digits) >= '0' && value.charAt(digits) <= '9') {
             digits++;
@@ -74,7 +74,7 @@ public final class Defaults {
     }
 
     /** A decimal int, as SmallRye Config's Integer converter reads it. */
-    static int integer(String value) {
+    public static int integer(String value) {
         try {
             return Integer.parseInt(value);
         } catch (NumberFormatException e) {
@@ -83,7 +83,7 @@ public final class Defaults {
     }
 
     /** A number, as SmallRye Config's Double converter reads it. */
-    static double decimal(String value) {
+    public static double decimal(String value) {
         try {
             return Double.parseDouble(value);
         } catch (NumberFormatException e) {
@@ -92,7 +92,7 @@ public final class Defaults {
     }
 
     /** Only {@code true} or {@code false}: Quarkus also reads yes, on, 1..., which a default need not use. */
-    static boolean bool(String value) {
+    public static boolean bool(String value) {
         return switch (value) {
             case "true" -> true;
             case "false" -> false;

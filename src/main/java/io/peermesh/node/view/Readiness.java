@@ -1,4 +1,4 @@
-package io.peermesh.node;
+package io.peermesh.node.view;
 
 import java.util.List;
 

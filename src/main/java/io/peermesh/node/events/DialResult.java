@@ -1,4 +1,4 @@
-package io.peermesh.node;
+package io.peermesh.node.events;
 
 import io.peermesh.runtime.Transport;
 
@@ -20,7 +20,7 @@ public enum DialResult {
         return label;
     }
 
-    static DialResult of(Transport.Failed failure) {
+    public static DialResult of(Transport.Failed failure) {
         return switch (failure.kind()) {
             case REFUSED -> DialResult.REFUSED;
             case TIMEOUT -> DialResult.TIMEOUT;

@@ -1,4 +1,4 @@
-package io.peermesh.node;
+package io.peermesh.node.config;
 
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.PemKeyCertOptions;
