@@ -1,7 +1,6 @@
 package io.peermesh.node;
 
 import io.peermesh.node.dial.DialTarget;
-import io.peermesh.node.events.HandshakeResult;
 import io.peermesh.node.events.Limit;
 import io.peermesh.runtime.Link;
 import io.peermesh.runtime.LinkFailure;
@@ -37,6 +36,7 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler, C
     private final DialTarget target; // the bootstrap/discovery entry this dial was for; null when inbound
     private final boolean verification; // dialled only to see who listens at an address: never displaces a peer
     private final ConnectionInput input;
+    private final ConnectionHandshake handshake;
     private final ConnectionPings pings;
     private final PeerStanding standing;
     private final long openedAtNanos;
@@ -63,13 +63,17 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler, C
         this.pings = new ConnectionPings(this, owner);
         this.standing = new PeerStanding(owner);
         this.input = new ConnectionInput(this, owner.limits(), maxFrameBytes, owner.loop());
+        this.handshake = new ConnectionHandshake(this, owner);
         this.openedAtNanos = owner.loop().nanoTime();
     }
 
     /** Wires the socket's handlers, arms the handshake deadline and, as the dialer, sends hello. */
     void open(long handshakeTimeoutMillis) {
         socket.open(this, owner.limits().maxWriteQueueBytes());
-        handshakeTimer = owner.loop().schedule(handshakeTimeoutMillis, this::onHandshakeDeadline);
+        handshakeTimer = owner.loop().schedule(handshakeTimeoutMillis, () -> {
+            handshakeTimer = -1;
+            handshake.deadline();
+        });
         if (direction == Direction.OUTBOUND) {
             send(owner.ownHello());
         }
@@ -124,7 +128,7 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler, C
     public boolean message(Message message, Buffer line, boolean canonical) {
         owner.observer().received(message.type(), line.length() + 1);
         if (state == ConnectionState.HANDSHAKING) {
-            onHandshakeMessage(message);
+            handshake.onMessage(message);
         } else if (canonical && message.type() == MsgType.PING) {
             long replyAt = owner.loop().nanoTime();
             send(MsgType.PONG, PingLines.pongFor(line)); // the ping's bytes, "ping" turned "pong"
@@ -135,41 +139,13 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler, C
         return state != ConnectionState.CLOSED;
     }
 
-    private void onHandshakeMessage(Message message) {
-        if (message instanceof Message.Hello hello) {
-            Admission admission = owner.admit(this, hello);
-            switch (admission.verdict()) {
-                case PARK -> park(hello);
-                case REFUSE -> {
-                    owner.observer().handshake(admission.result());
-                    refuse(admission);
-                }
-                case ACCEPT -> {
-                    peerHello = hello;
-                    if (direction == Direction.INBOUND) {
-                        send(owner.ownHello());
-                    }
-                    markEstablished();
-                    owner.established(this, admission);
-                }
-            }
-        } else if (message instanceof Message.Reject reject && direction == Direction.OUTBOUND) {
-            owner.refusedByPeer(this, reject);
-            close(CloseCause.of(CloseCause.Kind.REFUSED_BY_PEER,
-                    reject.reason() + (reject.detail() == null ? "" : " (" + reject.detail() + ")")));
-        } else {
-            owner.observer().handshake(HandshakeResult.REFUSED);
-            violation(new ProtocolViolation(ProtocolError.MESSAGE_BEFORE_HANDSHAKE,
-                    message.type().label() + " before hello"));
+    /** The owner accepted the hello: as the listener, answer with ours; established now. */
+    void accept(Message.Hello hello) {
+        peerHello = hello;
+        if (direction == Direction.INBOUND) {
+            send(owner.ownHello());
         }
-    }
-
-    /** Sends the refusal and closes. */
-    void refuse(Admission admission) {
-        send(new Message.Reject(admission.reason().label(), admission.detail(), owner.ownHello().nodeId(),
-                admission.peers()));
-        close(CloseCause.of(CloseCause.Kind.HANDSHAKE_REFUSED, admission.reason().label()
-                + (admission.detail() == null ? "" : " (" + admission.detail() + ")")));
+        markEstablished();
     }
 
     /**
@@ -177,7 +153,7 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler, C
      * real peer can resolve the crossing on its side; nothing is read until the owner promotes it
      * or the handshake deadline refuses it.
      */
-    private void park(Message.Hello hello) {
+    void park(Message.Hello hello) {
         peerHello = hello;
         moveTo(ConnectionState.PARKED);
         input.hold();
@@ -223,20 +199,15 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler, C
         }
     }
 
+    /** Sends the refusal and closes (see {@link ConnectionHandshake#refuse}). */
+    void refuse(Admission admission) {
+        handshake.refuse(admission);
+    }
+
     @Override
     public void violation(ProtocolViolation v) {
         owner.violated(this, v);
         close(CloseCause.of(CloseCause.Kind.PROTOCOL_ERROR, v.error().label()));
-    }
-
-    private void onHandshakeDeadline() {
-        handshakeTimer = -1;
-        if (state == ConnectionState.PARKED) {
-            owner.parkingExpired(this);
-        } else if (state == ConnectionState.HANDSHAKING) {
-            owner.handshakeTimedOut(this);
-            close(CloseCause.of(CloseCause.Kind.HANDSHAKE_TIMEOUT));
-        }
     }
 
     /** Writes one message as one write. Ignored once closed. */
