@@ -43,7 +43,7 @@ public final class DialAttempts {
             return;
         }
         transitions.cancelTimer(t);
-        t.state = DialTarget.State.DIALING;
+        targets.move(t, DialTarget.State.DIALING);
         connect(t);
     }
 
@@ -64,7 +64,7 @@ public final class DialAttempts {
             socket.close();
             return;
         }
-        t.state = DialTarget.State.HANDSHAKING;
+        targets.move(t, DialTarget.State.HANDSHAKING);
         host.dialed(socket, t);
     }
 

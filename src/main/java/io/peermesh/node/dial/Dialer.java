@@ -196,10 +196,10 @@ public final class Dialer {
             return;
         }
         if (!hasRoom()) {
-            t.state = DialTarget.State.IDLE; // known, dialled when a slot frees (fillSlots)
+            targets.move(t, DialTarget.State.IDLE); // known, dialled when a slot frees (fillSlots)
             return;
         }
-        t.state = DialTarget.State.DIALING;
+        targets.move(t, DialTarget.State.DIALING);
         attempts.connect(t);
     }
 

@@ -75,7 +75,7 @@ public final class PeerEvents {
             if (t.sources.isEmpty() || (saidBye && t.sources.equals(java.util.EnumSet.of(DialTarget.Source.GOSSIP)))) {
                 it.remove(); // DNS stopped listing it while it was connected, or only hearsay knew it and it left
             } else if (saidBye) {
-                t.state = DialTarget.State.DEPARTED;
+                targets.move(t, DialTarget.State.DEPARTED);
                 t.departedAtNanos = loop.nanoTime();
                 t.problem = "node " + nodeId + " at " + t.address + " left (said bye)";
             } else {

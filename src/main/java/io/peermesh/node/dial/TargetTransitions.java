@@ -44,7 +44,7 @@ public final class TargetTransitions {
             return;
         }
         long delay = YIELD_MILLIS + loop.random().nextLong(YIELD_MILLIS / 2);
-        t.state = DialTarget.State.WAITING;
+        targets.move(t, DialTarget.State.WAITING);
         t.nextAttemptAtMillis = loop.currentTimeMillis() + delay;
         t.timerId = loop.schedule(delay, () -> {
             t.timerId = -1;
@@ -55,7 +55,7 @@ public final class TargetTransitions {
     void markSelf(DialTarget t, String why) {
         cancelTimer(t);
         if (t.state != DialTarget.State.SELF) {
-            t.state = DialTarget.State.SELF;
+            targets.move(t, DialTarget.State.SELF);
             t.problem = null;
             LOG.info(() -> "not dialling " + t.address + " again: " + why);
             host.targetsChanged();
@@ -65,7 +65,7 @@ public final class TargetTransitions {
     void markConnected(DialTarget t, String nodeId) {
         cancelTimer(t);
         t.nodeId = nodeId;
-        t.state = DialTarget.State.CONNECTED;
+        targets.move(t, DialTarget.State.CONNECTED);
         t.failures = 0;
         t.problem = t.link == LinkProblem.ONE_WAY ? t.problem : null;
         host.targetsChanged();
@@ -78,7 +78,7 @@ public final class TargetTransitions {
         cancelTimer(t);
         t.problem = problem;
         if (host.stopping()) {
-            t.state = DialTarget.State.IDLE;
+            targets.move(t, DialTarget.State.IDLE);
             return;
         }
         // Nobody vouches for it any more: DNS withdrew it while a dial was in flight (withdrawDnsExcept
@@ -93,7 +93,7 @@ public final class TargetTransitions {
         }
         long delay = backoff.delayMillis(t.failures);
         t.failures = Math.min(t.failures + 1, 30);
-        t.state = DialTarget.State.BACKOFF;
+        targets.move(t, DialTarget.State.BACKOFF);
         t.nextAttemptAtMillis = loop.currentTimeMillis() + delay;
         t.timerId = loop.schedule(delay, () -> {
             t.timerId = -1;
