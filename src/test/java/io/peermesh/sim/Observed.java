@@ -29,17 +29,26 @@ import java.util.stream.LongStream;
  */
 final class Observed {
 
-    /** One connection end closed at {@code node}: to {@code peerId} (null before its hello), and why. */
-    record Close(long atMillis, SimNode node, String peerId, Direction direction, CloseCause cause,
-            boolean established) {
+    /**
+     * One connection end closed at {@code node}: to {@code peerId} (null before its hello), why,
+     * how long it had been established ({@code ageMillis}, -1 if never), and how many peers other
+     * than {@code node} the node at the other end held at that moment ({@code peersOfPeer}, -1 if
+     * unknown).
+     */
+    record Close(long atMillis, SimNode node, String peerId, Direction direction, CloseCause cause, long ageMillis,
+            int peersOfPeer) {
         CloseCause.Kind kind() {
             return cause.kind();
+        }
+
+        boolean established() {
+            return ageMillis >= 0;
         }
 
         @Override
         public String toString() {
             return atMillis + "ms " + node + " " + direction + " to " + (peerId == null ? "?" : peerId.substring(0, 8))
-                    + (established ? " (established)" : "") + ": " + cause;
+                    + (established() ? " (established " + ageMillis + " ms)" : "") + ": " + cause;
         }
     }
 
@@ -75,10 +84,19 @@ final class Observed {
                 if (at == null) {
                     return; // a former process of a restarted pod: its closes no longer matter
                 }
-                closes.add(new Close(sim.nowMillis(), at, c.nodeId(), c.direction(), c.cause(),
-                        c.establishedAtMillis() > 0));
+                long age = c.establishedAtMillis() > 0 ? loop.currentTimeMillis() - c.establishedAtMillis() : -1;
+                closes.add(new Close(sim.nowMillis(), at, c.nodeId(), c.direction(), c.cause(), age, peersOf(c.nodeId(), at)));
             }
         });
+    }
+
+    private int peersOf(String nodeId, SimNode except) {
+        for (SimNode x : cluster.running()) {
+            if (x.node() != null && x.nodeId().equals(nodeId)) {
+                return (int) x.peers().stream().filter(p -> !p.nodeid().equals(except.nodeId())).count();
+            }
+        }
+        return -1;
     }
 
     /** Adds a pod (not started) with its own counting observer. */
