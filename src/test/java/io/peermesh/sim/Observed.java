@@ -138,9 +138,16 @@ final class Observed {
                 .findFirst().orElse(null);
     }
 
-    /** Running nodes' peer tables form one connected graph (breadth first from the first). */
+    /** Running nodes' peer tables form one connected graph. */
     boolean connected() {
-        List<SimNode> up = cluster.running();
+        return connected(cluster.running());
+    }
+
+    /** The peer tables of {@code up} form one connected graph (breadth first from the first). */
+    static boolean connected(List<SimNode> up) {
+        if (up.isEmpty()) {
+            return true;
+        }
         Map<String, SimNode> byId = new HashMap<>();
         up.forEach(x -> byId.put(x.nodeId(), x));
         Set<String> seen = new HashSet<>();

@@ -93,24 +93,7 @@ class SimBehaviourMeshTest {
     private static boolean connectedAmongThoseWithPeers(Observed o) {
         // Nodes that have no peer yet (a newcomer between its refusal and its next dial) are not
         // part of the mesh; the others must all be one graph.
-        SimCluster sub = o.cluster;
-        List<SimNode> with = sub.running().stream().filter(x -> x.peerCount() > 0).toList();
-        if (with.isEmpty()) {
-            return true;
-        }
-        java.util.Map<String, SimNode> byId = new java.util.HashMap<>();
-        with.forEach(x -> byId.put(x.nodeId(), x));
-        java.util.Set<String> seen = new java.util.HashSet<>(List.of(with.get(0).nodeId()));
-        java.util.ArrayDeque<SimNode> todo = new java.util.ArrayDeque<>(List.of(with.get(0)));
-        while (!todo.isEmpty()) {
-            todo.poll().peers().forEach(p -> {
-                SimNode next = byId.get(p.nodeid());
-                if (next != null && seen.add(p.nodeid())) {
-                    todo.add(next);
-                }
-            });
-        }
-        return seen.size() == with.size();
+        return Observed.connected(o.cluster.running().stream().filter(x -> x.peerCount() > 0).toList());
     }
 
     /**
