@@ -140,6 +140,7 @@ final class SimLink implements Link {
         net.forget(this);
         if (handler != null) {
             handler.onClosed();
+            net.closed(owner, handler);
         }
     }
 

@@ -39,6 +39,10 @@ public final class SimNetwork {
     private double jitterMeanNanos = 50_000;
     private double lossRate;
     private long connectTimeoutMillis = 3000;
+    /** Another IP that leads to a host (a Service VIP, a second name): what dials to it reach. */
+    private final Map<String, String> aliases = new HashMap<>();
+    /** Told of every connection end whose node was notified of the close (read-only, for tests). */
+    private java.util.function.BiConsumer<SimLoop, Link.Handler> closeListener;
     /** Non-null while deliveries wait for a test to pick their order (see {@link Controlled}). */
     private Controlled controlled;
 
@@ -158,6 +162,25 @@ public final class SimNetwork {
         return new SimTransport(this, ip, loop);
     }
 
+    /** Dials to {@code aliasIp} reach {@code realIp}'s listeners: two addresses for one node. */
+    public void alias(String aliasIp, String realIp) {
+        aliases.put(aliasIp, realIp);
+    }
+
+    /**
+     * Observes closes: called on the closing end's loop right after its handler (a node's
+     * connection) was told, so the handler's own view (e.g. why it closed) is final. Changes nothing.
+     */
+    public void onClose(java.util.function.BiConsumer<SimLoop, Link.Handler> listener) {
+        closeListener = listener;
+    }
+
+    void closed(SimLoop owner, Link.Handler handler) {
+        if (closeListener != null && handler != null) {
+            closeListener.accept(owner, handler);
+        }
+    }
+
     // ------------------------------------------------------------------ faults
 
     /** No traffic between the two hosts, either way, until {@link #heal}. */
@@ -204,7 +227,7 @@ public final class SimNetwork {
     }
 
     void connect(String fromIp, SimLoop fromLoop, HostPort to, Consumer<Transport.DialOutcome> done) {
-        String toIp = to.host();
+        String toIp = aliases.getOrDefault(to.host(), to.host());
         long rtt = 2 * baseLatencyNanos;
         if (isBlocked(fromIp, toIp) || isBlocked(toIp, fromIp) || dialsBlocked.contains(fromIp + ">" + toIp)
                 || !hostLoops.containsKey(toIp)) {

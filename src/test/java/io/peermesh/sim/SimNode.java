@@ -73,6 +73,19 @@ public final class SimNode {
         cluster.network().crashHost(ip, loop);
     }
 
+    /**
+     * The host vanishes (power loss, a node lost with its pod): unlike {@link #crash} no reset is
+     * sent, so peers notice only when their pings go unanswered (or a restarted process answers).
+     */
+    public void vanish() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        loop.crash();
+        cluster.network().unlisten(ip, config.port());
+    }
+
     /** SIGSTOP. */
     public void pause() {
         loop.pause();
