@@ -1,13 +1,13 @@
 package io.peermesh.sim;
 
 import io.peermesh.node.CloseCause;
-import io.peermesh.node.DialResult;
 import io.peermesh.node.Direction;
-import io.peermesh.node.HandshakeResult;
-import io.peermesh.node.NodeConfig;
-import io.peermesh.node.NodeObserver;
 import io.peermesh.node.PeerConnection;
-import io.peermesh.node.PeerView;
+import io.peermesh.node.config.NodeConfig;
+import io.peermesh.node.events.DialResult;
+import io.peermesh.node.events.HandshakeResult;
+import io.peermesh.node.events.NodeObserver;
+import io.peermesh.node.view.PeerView;
 import io.peermesh.wire.HostPort;
 import io.peermesh.wire.MsgType;
 import java.util.ArrayDeque;

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.peermesh.node.CloseCause.Kind;
-import io.peermesh.node.DiscoveryConfig;
-import io.peermesh.node.HandshakeResult;
-import io.peermesh.node.NodeConfig;
-import io.peermesh.node.Readiness;
+import io.peermesh.node.config.DiscoveryConfig;
+import io.peermesh.node.config.NodeConfig;
+import io.peermesh.node.events.HandshakeResult;
+import io.peermesh.node.view.Readiness;
 import io.peermesh.wire.MsgType;
 import java.time.Duration;
 import java.util.ArrayList;
