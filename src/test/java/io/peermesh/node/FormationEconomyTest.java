@@ -116,7 +116,7 @@ class FormationEconomyTest {
      * and no handshake end asks for addresses more than once. How few asks and handshakes a
      * formation takes (about 4n getaddr; handshakes within n(n-1) + 25 %) depends on the order in
      * which gossip and dials cross, i.e. on scheduling: the simulator asserts those bounds over
-     * seeds (SimBehaviourTest). A loaded machine here saw 107 asks for 20 nodes (load average 16:
+     * seeds (SimBehaviourMeshTest.peerExchangeStaysWithinItsBudget). A loaded machine here saw 107 asks for 20 nodes (load average 16:
      * pings timed out and links were re-made), which is no bug.
      */
     @Test
