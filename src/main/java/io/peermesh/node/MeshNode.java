@@ -9,6 +9,7 @@ import io.peermesh.discovery.LookupResult;
 import io.peermesh.members.Member;
 import io.peermesh.members.MemberEvents;
 import io.peermesh.members.Membership;
+import io.peermesh.topology.LinkSummaries;
 import io.peermesh.runtime.Link;
 import io.peermesh.runtime.Loop;
 import io.peermesh.runtime.TokenBucket;
@@ -95,6 +96,7 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
     private final Membership membership;
     private final MemberLinks memberLinks;
     private final Broadcasts broadcasts;
+    private final LinkSummaries linkSummaries;
 
     /**
      * @param resolver resolves {@code p2p.discovery.dns}; required when it is set
@@ -123,6 +125,7 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
             @Override public void delivered() { observer.broadcast(BroadcastOutcome.DELIVERED); }
             @Override public void dropped(BroadcastDrop reason) { observer.broadcastDropped(reason); }
         });
+        this.linkSummaries = new LinkSummaries(nodeId, config, loop, this::peerViews, this::targetsNow, this::sendToAllV2);
         if (config.discovery().dns() != null && resolver == null) {
             throw new IllegalArgumentException("p2p.discovery.dns is set but no resolver was given");
         }
@@ -166,6 +169,7 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
                     + ", advertising " + advertise + ", network " + config.network() + (tlsInfo == null ? "" : ", mutual TLS"));
             config.bootstrap().forEach(a -> dialer.offer(a, DialTarget.Source.BOOTSTRAP, null));
             exchange.start();
+            linkSummaries.start();
             if (dns != null) {
                 dns.start();
             }
@@ -233,6 +237,7 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
         }
         membership.stop();
         broadcasts.stop();
+        linkSummaries.stop();
         List<Future<Void>> closing = new ArrayList<>();
         // Byes first: closing the server also closes its accepted connections. New connections
         // arriving meanwhile are closed on accept (stopping), and peers do not re-dial a node that
@@ -494,6 +499,7 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
             }
             case REJECT -> c.close("peer refused: " + ((Message.Reject) message).reason());
             case BROADCAST -> broadcasts.received(c.nodeId(), (Message.Broadcast) message);
+            case LINKS -> linkSummaries.received(c.nodeId(), (Message.Links) message);
             case META -> {
                 Message.Meta m = (Message.Meta) message;
                 metadataDropped(c, m.dropped());
@@ -857,6 +863,7 @@ public final class MeshNode implements ConnectionOwner, Dialer.Host {
     }
 
     public Readiness readiness() { return readiness; }
+    public LinkSummaries linkSummaries() { return linkSummaries; }
     public String nodeId() { return nodeId; }
     public NodeConfig nodeConfig() { return config; }
     public boolean isListening() { return listening; }
