@@ -43,7 +43,7 @@ class DevModeCompanionsIT {
 
     private static final Duration START_DEADLINE = Duration.ofSeconds(420); // a cold compile on a loaded 2-core machine
     private static final Duration DEADLINE = Duration.ofSeconds(90);
-    private static final Pattern LISTENING = Pattern.compile("Listening on: http://localhost:(\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("Listening on: http://[^:/]+:(\\d+)");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
