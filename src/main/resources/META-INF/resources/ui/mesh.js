@@ -13,6 +13,7 @@ let receivedAt = 0;
 let tab = 'graph';
 let detail = null; // {from, to, label} of the link whose history is shown
 let detailTimer = null;
+let stream = null; // the EventSource (a test closes it to draw a synthetic view)
 
 const $ = (id) => document.getElementById(id);
 const short = (id) => (id ? id.slice(0, 8) : '?');
@@ -121,7 +122,7 @@ function renderGraph() {
   const nodes = [];
   const pos = new Map();
   if (members.length > AGGREGATE) return renderZones(svg, members, links, W, H);
-  const r = Math.min(W, H) / 2 - 90;
+  const r = Math.min(W, H) / 2 - (members.length > 40 ? 70 : 90);
   members.forEach((m, i) => {
     const a = (2 * Math.PI * i) / members.length - Math.PI / 2;
     const p = { x: cx + r * Math.cos(a), y: cy + r * Math.sin(a), m: m, angle: a };
@@ -141,7 +142,7 @@ function renderGraph() {
   for (const l of links) {
     const p = pos.get(l.a), q = pos.get(l.b) || ghosts.get(l.b);
     if (!p || !q) continue;
-    const cls = l.state === 'up' ? 'link ' + rttClass(l.rtt) : 'link missing';
+    const cls = (l.state === 'up' ? 'link ' + rttClass(l.rtt) : 'link missing') + (small ? ' dense' : '');
     const line = el('line', { x1: p.x, y1: p.y, x2: q.x, y2: q.y, class: cls, 'data-a': l.a, 'data-b': l.b, 'data-state': l.state });
     line.appendChild(el('title', {}, describeLink(l)));
     line.addEventListener('click', () => openDetail(l));
@@ -161,10 +162,17 @@ function renderGraph() {
     const rad = small ? 7 : 14;
     grp.appendChild(el('circle', { cx: p.x, cy: p.y, r: rad, class: 'm-' + m.state + (m.self ? ' self' : '') }));
     const out = p.y >= cy ? 1 : -1;
-    grp.appendChild(el('text', { x: p.x, y: p.y + out * (rad + 12) + (out > 0 ? 0 : 4), class: 'id', 'text-anchor': 'middle' }, m.id));
+    if (small) { // many members: labels point outwards along the radius, so neighbours never overlap
+      const deg = (p.angle * 180) / Math.PI, left = Math.cos(p.angle) < 0;
+      const lx = cx + (r + rad + 4) * Math.cos(p.angle), ly = cy + (r + rad + 4) * Math.sin(p.angle);
+      grp.appendChild(el('text', { x: lx, y: ly + 3, class: 'id', 'text-anchor': left ? 'end' : 'start',
+        transform: 'rotate(' + (left ? deg + 180 : deg) + ' ' + lx + ' ' + ly + ')' }, m.id));
+    } else {
+      grp.appendChild(el('text', { x: p.x, y: p.y + out * (rad + 12) + (out > 0 ? 0 : 4), class: 'id', 'text-anchor': 'middle' }, m.id));
+    }
     const meta = [m.metadata && m.metadata.zone, m.metadata && m.metadata.version].filter(Boolean).join(' · ');
     if (meta && !small) grp.appendChild(el('text', { x: p.x, y: p.y + out * (rad + 24) + (out > 0 ? 0 : 4), class: 'meta', 'text-anchor': 'middle' }, meta));
-    if (m.state !== 'alive') grp.appendChild(el('text', { x: p.x, y: p.y + 3, class: 'state', 'text-anchor': 'middle' }, m.state === 'reported' ? '' : m.state));
+    if (m.state !== 'alive' && !small) grp.appendChild(el('text', { x: p.x, y: p.y + 3, class: 'state', 'text-anchor': 'middle' }, m.state === 'reported' ? '' : m.state));
     grp.appendChild(el('title', {}, m.nodeid + '\n' + m.state + (m.addr ? ' at ' + m.addr : '') +
       (m.lastHeard ? '\nlast heard ' + ago(Date.now() - Date.parse(m.lastHeard)) : '') + (meta ? '\n' + meta : '')));
     g.push(grp);
@@ -202,16 +210,23 @@ function renderZones(svg, members, links, W, H) {
     e.rtts.sort((x, y) => x - y);
     const med = e.rtts.length ? e.rtts[Math.floor(e.rtts.length / 2)] : null;
     const p = pos.get(e.a), q = pos.get(e.b);
-    g.push(el('line', { x1: p.x, y1: p.y, x2: q.x, y2: q.y, class: 'link ' + rttClass(med), 'stroke-width': 1 + Math.log2(1 + e.rtts.length) }));
-    g.push(el('text', { x: (p.x + q.x) / 2, y: (p.y + q.y) / 2, class: e.missing ? 'reason' : 'meta', 'text-anchor': 'middle' },
-      'median ' + fmtMs(med) + ' · ' + e.rtts.length + ' links' + (e.missing ? ' · ' + e.missing + ' missing' : '')));
+    const what = e.a + ' — ' + e.b + ': median ' + fmtMs(med) + ' · ' + e.rtts.length + ' links' + (e.missing ? ' · ' + e.missing + ' missing' : '');
+    const line = el('line', { x1: p.x, y1: p.y, x2: q.x, y2: q.y, class: 'link ' + rttClass(med), 'stroke-width': 1 + Math.log2(1 + e.rtts.length) / 2 });
+    line.appendChild(el('title', {}, what));
+    g.push(line);
+    if (names.length <= 6) { // beyond, the labels would overlap: the numbers are in each line's tooltip
+      g.push(el('text', { x: (p.x + q.x) / 2, y: (p.y + q.y) / 2, class: e.missing ? 'reason' : 'meta', 'text-anchor': 'middle' }, what.slice(what.indexOf(':') + 2)));
+    }
   }
   for (const [n, p] of pos) {
     const z = zones.get(n);
-    g.push(el('circle', { cx: p.x, cy: p.y, r: 10 + 4 * Math.sqrt(z.count), class: z.bad ? 'm-suspect' : 'm-alive' }));
+    // A zone is marked only when over a tenth of it is not alive: one suspect in a hundred is noise at this scale.
+    g.push(el('circle', { cx: p.x, cy: p.y, r: 10 + 4 * Math.sqrt(z.count), class: z.bad * 10 > z.count ? 'm-suspect' : 'm-alive' }));
     g.push(el('text', { x: p.x, y: p.y + 4, class: 'id', 'text-anchor': 'middle' }, n));
     g.push(el('text', { x: p.x, y: p.y + 18, class: 'meta', 'text-anchor': 'middle' }, z.count + ' members' + (z.bad ? ', ' + z.bad + ' not alive' : '')));
   }
+  g.push(el('text', { x: 10, y: 20, class: 'meta' }, members.length + ' members in ' + names.length +
+    ' zones: one circle per zone, one line per pair of zones (median RTT; hover for the numbers)'));
   svg.replaceChildren(...g);
 }
 
@@ -224,14 +239,24 @@ function describeLink(l) {
 function renderMatrix() {
   const by = $('matrix-sort').value;
   let ms = sortedMembers(view, by).filter((m) => m.state !== 'left');
-  const rtt = new Map();
-  for (const l of view.links) if (l.to && l.state === 'up') rtt.set(l.from + '|' + l.to, l.rttMillis);
   const table = document.createElement('table');
   let rows = ms.map((m) => ({ key: m.nodeid, label: m.id, zone: zoneOf(m), ids: [m.nodeid] }));
   if (ms.length > AGGREGATE) { // zone x zone medians
     const z = new Map();
     for (const m of ms) { if (!z.has(zoneOf(m))) z.set(zoneOf(m), []); z.get(zoneOf(m)).push(m.nodeid); }
     rows = [...z.entries()].map(([name, ids]) => ({ key: name, label: name + ' (' + ids.length + ')', zone: name, ids: ids }));
+  }
+  // One pass over the links: the values of each cell (a pair of nodes, or of zones when aggregated).
+  const rowOf = new Map();
+  for (const r of rows) for (const id of r.ids) rowOf.set(id, r.key);
+  const cells = new Map();
+  for (const l of view.links) {
+    if (!l.to || l.state !== 'up' || l.rttMillis == null) continue;
+    const a = rowOf.get(l.from), b = rowOf.get(l.to);
+    if (a === undefined || b === undefined) continue;
+    const k = a + '|' + b;
+    if (!cells.has(k)) cells.set(k, []);
+    cells.get(k).push(l.rttMillis);
   }
   const head = document.createElement('tr');
   head.appendChild(document.createElement('th'));
@@ -242,9 +267,7 @@ function renderMatrix() {
     const th = document.createElement('th'); th.textContent = r.label; th.title = r.zone; tr.appendChild(th);
     for (const c of rows) {
       const td = document.createElement('td');
-      const vals = [];
-      for (const a of r.ids) for (const b of c.ids) if (rtt.has(a + '|' + b)) vals.push(rtt.get(a + '|' + b));
-      vals.sort((x, y) => x - y);
+      const vals = (cells.get(r.key + '|' + c.key) || []).sort((x, y) => x - y);
       const v = vals.length ? vals[Math.floor(vals.length / 2)] : null;
       if (r.key === c.key && r.ids.length === 1) { td.className = 'self'; }
       else if (v == null) { td.className = 'none'; td.textContent = '–'; td.title = 'no link reported'; }
@@ -317,6 +340,7 @@ function setTab(t) {
 
 function connect() {
   const es = new EventSource('/mesh/stream');
+  stream = es;
   es.addEventListener('mesh', (e) => {
     view = JSON.parse(e.data);
     receivedAt = Date.now();
