@@ -33,18 +33,22 @@ class MeshResourceTest {
     @TestHTTPResource("/mesh/stream")
     URI stream;
 
+    /**
+     * The application is shared with the other @QuarkusTests of the default profile: members their
+     * nodes left behind stay listed (as {@code left}, 60 s), so only what no earlier test changes is asserted.
+     */
     @Test
-    void aLoneNodeIsItsOnlyMemberWithNoLinksAndSaysWhyItIsNotReady() {
+    void aNodeWithoutPeersListsItselfFirstWithNoLinkUpAndSaysWhyItIsNotReady() {
         String self = service.node().nodeId();
         given().get("/mesh").then().statusCode(200)
                 .body("self", equalTo(self))
                 .body("ready", equalTo(false))
                 .body("reason", notNullValue())
-                .body("members", hasSize(1))
                 .body("members[0].nodeid", equalTo(self))
                 .body("members[0].id", equalTo(self.substring(0, 8)))
                 .body("members[0].self", equalTo(true))
-                .body("links", hasSize(0));
+                .body("members.findAll { it.state == 'alive' }", hasSize(1))
+                .body("links.findAll { it.state == 'up' }", hasSize(0));
     }
 
     @Test

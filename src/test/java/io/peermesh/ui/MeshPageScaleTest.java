@@ -52,8 +52,8 @@ class MeshPageScaleTest {
         Browser.assumeInstalled();
         try (Browser browser = Browser.start()) {
             browser.driver().get(page.toString());
-            browser.await(Duration.ofSeconds(20), () -> browser.count("#graph g.member") == 1, "the lone node drawn");
-            browser.screenshot(Path.of("target", "topology-empty.png"));
+            // The application is shared with other @QuarkusTests: members they left behind may still be listed.
+            browser.await(Duration.ofSeconds(20), () -> browser.count("#graph g.member") >= 1, "the node's first view drawn");
             browser.js("stream.close()"); // from now on the page draws only the synthetic views
             java.util.List<?> hundred = (java.util.List<?>) browser.js(SYNTHETIC, 100, 5, 99);
             browser.screenshot(Path.of("target", "topology-100.png"));
