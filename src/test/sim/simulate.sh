@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a cluster of the real core in the simulator (README "Simulation"): virtual time, one seed,
 # no sockets; prints how fast it ran and what it shows. Arguments go to io.peermesh.sim.SimMain:
-#   --nodes N (100) --seconds S (60 virtual) --max-peers M (64) --seed X (1) --spread-ms T (1000)
+#   --nodes N (100) --seconds S (60 virtual) --max-peers M (64) --max-known K (1000, the default)
+#   --seed X (1) --spread-ms T (1000)
 # SIM_HEAP sets the heap (default 14g: a 1,000-node full mesh holds a million connections).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."

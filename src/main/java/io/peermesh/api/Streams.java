@@ -32,7 +32,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 @ApplicationScoped
 public class Streams {
 
-    static final List<String> NAMES = List.of("members", "messages");
+    static final List<String> NAMES = List.of("members", "messages", "mesh");
     static final long HEARTBEAT_MILLIS = 15_000;
     static final long SWEEP_MILLIS = 1_000;
 

@@ -91,7 +91,7 @@ public final class MeshApplications {
     }
 
     /** Sends to every registered peer that speaks v2 (a v1 peer would count the type as unknown). */
-    private void sendToAllV2(Message m, String exceptNodeId) {
+    void sendToAllV2(Message m, String exceptNodeId) {
         Buffer line = null; // encoded once for all: a broadcast may carry 64 KiB
         for (PeerConnection c : n.table.connections()) {
             Integer v = c.peerHello().version();

@@ -24,6 +24,7 @@ import io.peermesh.node.view.RttSample;
 import io.peermesh.node.view.TargetStatus;
 import io.peermesh.runtime.Loop;
 import io.peermesh.runtime.Transport;
+import io.peermesh.topology.LinkSummaries;
 import io.peermesh.wire.HostPort;
 import io.peermesh.wire.Metadata;
 import io.vertx.core.Future;
@@ -77,6 +78,7 @@ public final class MeshNode {
         this.startedAtMillis = loop.currentTimeMillis();
         this.app = new MeshApplications(n);
         n.broadcasts = app.newBroadcasts();
+        n.linkSummaries = new LinkSummaries(nodeId, config, loop, this::peerViews, this::targetsNow, app::sendToAllV2);
         this.liveness = new Liveness(n);
         this.readiness = new ReadinessTracker(n);
         PeerLinks links = new PeerLinks(n, liveness, readiness);
@@ -116,6 +118,7 @@ public final class MeshNode {
                     + ", advertising " + n.advertise + ", network " + config.network() + (tlsInfo == null ? "" : ", mutual TLS"));
             config.bootstrap().forEach(a -> n.dialer.offer(a, DialTarget.Source.BOOTSTRAP, null));
             n.exchange.start();
+            n.linkSummaries.start();
             if (n.dns != null) {
                 n.dns.start();
             }
@@ -161,6 +164,7 @@ public final class MeshNode {
         }
         n.membership.stop();
         n.broadcasts.stop();
+        n.linkSummaries.stop();
         // Byes first: closing the server also closes its accepted connections. New connections
         // arriving meanwhile are closed on accept (stopping), and peers do not re-dial a node that
         // said bye within the departure grace (see Dialer).
@@ -213,6 +217,8 @@ public final class MeshNode {
     public Membership membership() { return n.membership; }
     /** On the loop: broadcast state (the simulator's thread). */
     public Broadcasts broadcasts() { return n.broadcasts; }
+    /** This node's and its peers' link summaries (issue #14); its snapshot is safe from any thread. */
+    public LinkSummaries linkSummaries() { return n.linkSummaries; }
 
     // ---------------------------------------------------------------- views
 
@@ -254,11 +260,11 @@ public final class MeshNode {
     public List<TargetStatus> targetsNow() { return n.dialer == null ? List.of() : n.dialer.status(); }
     /** Connections open (handshaking, parked or established): 0 after close. On the loop. */
     public int openConnections() { return n.open.size(); }
-    /** Timers of dialling, exchange, DNS, readiness, members and broadcast: 0 after close. On the loop. */
+    /** Timers of dialling, exchange, DNS, readiness, members, broadcast and link summaries: 0 after close. On the loop. */
     public int pendingDialTimers() {
         return (n.dialer == null ? 0 : n.dialer.pendingTimers()) + (n.exchange != null && n.exchange.timerPending() ? 1 : 0)
                 + (n.dns != null && n.dns.timerPending() ? 1 : 0) + (readiness.timerPending() ? 1 : 0)
-                + n.membership.pendingTimers() + n.broadcasts.pendingTimers();
+                + n.membership.pendingTimers() + n.broadcasts.pendingTimers() + (n.linkSummaries.running() ? 1 : 0);
     }
     /** Dial targets that are gray links of this kind now; safe from any thread. */
     public int linkProblems(LinkProblem kind) { return n.dialer == null ? 0 : n.dialer.linkProblemCount(kind); }

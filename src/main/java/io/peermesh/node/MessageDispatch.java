@@ -44,6 +44,7 @@ final class MessageDispatch {
                 links.metadataDropped(c, m.dropped());
                 n.membership.metadata(c.nodeId(), m.incarnation(), m.metadata());
             }
+            case LINKS -> n.linkSummaries.received(c.nodeId(), (Message.Links) message);
             default -> {
                 // unknown types are counted (received{msgtype="unknown"}) and ignored
             }

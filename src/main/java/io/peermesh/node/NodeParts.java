@@ -7,6 +7,7 @@ import io.peermesh.node.config.NodeConfig;
 import io.peermesh.node.dial.Dialer;
 import io.peermesh.node.events.NodeObserver;
 import io.peermesh.runtime.Loop;
+import io.peermesh.topology.LinkSummaries;
 import io.peermesh.wire.HostPort;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -34,6 +35,7 @@ final class NodeParts {
     final MemberLinks memberLinks;
     final Membership membership;
     Broadcasts broadcasts; // set once by MeshNode's constructor: it sends through MeshApplications
+    LinkSummaries linkSummaries; // set once by MeshNode's constructor, likewise
     final DnsOutcome dnsOutcome = new DnsOutcome();
 
     volatile boolean started;

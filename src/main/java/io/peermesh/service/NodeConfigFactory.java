@@ -94,6 +94,7 @@ final class NodeConfigFactory {
                 .metadata(metadata)
                 .broadcast(new BroadcastConfig(c.broadcast().maxPayloadBytes(), c.broadcast().publishRate(),
                         c.broadcast().publishBurst(), c.broadcast().relayRate()))
+                .linkSummaryInterval(c.linkSummaryInterval())
                 .build();
     }
 

@@ -91,6 +91,25 @@ public interface P2pConfig {
     @WithDefault(Defaults.MAX_KNOWN_ADDRESSES)
     int maxKnownAddresses();
 
+    /**
+     * Longest time between two summaries of this node's links (RTT, loss, state per peer) sent to
+     * its v2 peers for their topology page; a change is sent within a second.
+     */
+    @WithDefault(Defaults.LINK_SUMMARY_INTERVAL)
+    Duration linkSummaryInterval();
+
+    /** Dev mode only ({@code quarkus:dev}). */
+    Dev dev();
+
+    interface Dev {
+        /**
+         * Companion nodes started in the same JVM in dev mode, peered with this one, so the page
+         * shows a living mesh; 0: none. Ignored in every other launch mode (prod, test).
+         */
+        @WithDefault(Defaults.DEV_COMPANIONS)
+        int companions();
+    }
+
     /** How peers are found beyond the bootstrap list. */
     Discovery discovery();
 

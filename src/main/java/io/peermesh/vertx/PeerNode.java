@@ -271,6 +271,11 @@ public final class PeerNode extends AbstractVerticle {
     }
 
     public String nodeId() { return nodeId; }
+    /** This node's link summary and its peers' (issue #14); published state, readable from any thread. */
+    public io.peermesh.topology.LinkSummaries.Snapshot linkSummaries() {
+        MeshNode n = core;
+        return n == null ? null : n.linkSummaries().snapshot();
+    }
     public NodeConfig nodeConfig() { return config; }
     public boolean isListening() { MeshNode n = core; return n != null && n.isListening(); }
     public int peerCount(Direction d) { MeshNode n = core; return n == null ? 0 : n.peerCount(d); }

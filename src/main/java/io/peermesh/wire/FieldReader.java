@@ -27,6 +27,10 @@ final class FieldReader {
             readMetadata(p, value, f);
             return;
         }
+        if ("links".equals(name)) {
+            LinkEntryReader.read(p, value, f);
+            return;
+        }
         if ("payload".equals(name)) {
             f.payload = rawValue(p, f.text);
             return;

@@ -43,4 +43,7 @@ final class Fields {
     String payload;
     JsonToken sentToken;
     long sent;
+    List<Message.LinkEntry> links;
+    int invalidLinks;
+    boolean linksNotArray;
 }

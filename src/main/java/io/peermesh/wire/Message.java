@@ -54,6 +54,27 @@ public sealed interface Message {
         }
     }
 
+    /**
+     * A summary of the sender's links (v2, issue #14): one entry per peer it is connected to and per
+     * address it dials without success. {@code seq} numbers the sender's summaries (1, 2, ... per
+     * run); a receiver keeps the highest. {@code invalidEntries} counts entries the codec dropped
+     * (malformed, an unknown state, or beyond {@link MessageCodec#MAX_LINK_ENTRIES}).
+     */
+    record Links(long seq, List<LinkEntry> links, int invalidEntries) implements Message {
+        public MsgType type() {
+            return MsgType.LINKS;
+        }
+    }
+
+    /**
+     * One link of a {@link Links}: the peer's node id (null when never identified) and/or the
+     * address dialled ({@code host:port}, null for an inbound peer), its {@link LinkState}, the
+     * smoothed round trip in ms (null unless measured) and the share of recent ping rounds left
+     * unanswered, 0..1 (null unless measured).
+     */
+    record LinkEntry(String nodeId, String addr, LinkState state, Double rttMillis, Double loss) {
+    }
+
     /** A liveness probe; {@code nonce} is null for the original design's nonce-less ping. */
     record Ping(String nonce) implements Message {
         public MsgType type() {

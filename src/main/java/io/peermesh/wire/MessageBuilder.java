@@ -60,6 +60,7 @@ final class MessageBuilder {
                     f.peers == null ? List.of() : f.peers);
             case META -> new Message.Meta(incarnation(f, "meta"), f.metadata, f.metadataDropped);
             case BROADCAST -> broadcast(f);
+            case LINKS -> links(f);
             case UNKNOWN -> new Message.Unknown(clip(f.msgtype));
         };
     }
@@ -137,6 +138,18 @@ final class MessageBuilder {
         }
         long sent = f.sentToken == JsonToken.VALUE_NUMBER_INT && f.sent >= 0 ? f.sent : 0;
         return new Message.Broadcast(f.origin, f.seq, f.topic, f.payload, sent);
+    }
+
+    /** A links summary must number itself and carry an array; bad entries were already dropped and counted. */
+    private static Message.Links links(Fields f) throws ProtocolViolation {
+        if (f.seqToken != JsonToken.VALUE_NUMBER_INT || f.seq < 1) {
+            throw new ProtocolViolation(ProtocolError.INVALID_MESSAGE, "links seq is not a positive integer");
+        }
+        if (f.linksNotArray || f.links == null) {
+            throw new ProtocolViolation(ProtocolError.INVALID_MESSAGE, f.linksNotArray
+                    ? "links links is not an array" : "links without a links array");
+        }
+        return new Message.Links(f.seq, f.links, f.invalidLinks);
     }
 
     private static String optionalText(JsonToken token, String text, String what) throws ProtocolViolation {

@@ -16,6 +16,9 @@ public final class MessageCodec {
     /** Entries beyond this in one {@code addr} are dropped (Bitcoin Core's limit per addr message). */
     public static final int MAX_ADDR_ENTRIES = FieldReader.MAX_ADDR_ENTRIES;
 
+    /** Entries beyond this in one {@code links} are dropped: a node reports at most this many links. */
+    public static final int MAX_LINK_ENTRIES = LinkEntryReader.MAX_ENTRIES;
+
     /** Longest topic name, in chars (see {@link #topicProblem}). */
     public static final int MAX_TOPIC_CHARS = MessageBuilder.MAX_TOPIC_CHARS;
 

@@ -48,6 +48,11 @@ final class MessageEncoder {
                 b.append(",\"sent\":").append(m.sentMillis());
                 b.append(",\"payload\":").append(m.payload());
             }
+            case LINKS -> {
+                Message.Links m = (Message.Links) message;
+                b.append(",\"seq\":").append(m.seq());
+                links(b, m.links());
+            }
             case PING -> field(b, "nonce", ((Message.Ping) message).nonce());
             case PONG -> field(b, "nonce", ((Message.Pong) message).nonce());
             case ADDR -> peers(b, ((Message.Addr) message).peers());
@@ -91,6 +96,27 @@ final class MessageEncoder {
             quote(b, e.nodeId());
             b.append(",\"addr\":");
             quote(b, e.addr());
+            b.append('}');
+        }
+        b.append(']');
+    }
+
+    private static void links(StringBuilder b, List<Message.LinkEntry> links) {
+        b.append(",\"links\":[");
+        for (int i = 0; i < links.size(); i++) {
+            Message.LinkEntry e = links.get(i);
+            b.append(i == 0 ? "{" : ",{");
+            b.append("\"state\":");
+            quote(b, e.state().label());
+            field(b, "nodeid", e.nodeId());
+            field(b, "addr", e.addr());
+            if (e.rttMillis() != null) {
+                // three decimals: microseconds, more than a loopback RTT needs, and a short line
+                b.append(",\"rtt\":").append(Math.round(e.rttMillis() * 1000) / 1000.0);
+            }
+            if (e.loss() != null) {
+                b.append(",\"loss\":").append(Math.round(e.loss() * 1000) / 1000.0);
+            }
             b.append('}');
         }
         b.append(']');

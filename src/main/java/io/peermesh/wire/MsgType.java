@@ -3,7 +3,7 @@ package io.peermesh.wire;
 import java.util.Map;
 
 /**
- * The {@code msgtype} values of the wire protocol (v2 adds {@code meta} and {@code broadcast}). {@link #label()} is the value on the wire and the
+ * The {@code msgtype} values of the wire protocol (v2 adds {@code meta}, {@code broadcast} and {@code links}). {@link #label()} is the value on the wire and the
  * metric label; anything a peer sends that is not listed here is {@link #UNKNOWN}, so a hostile
  * peer can never create a new metric series.
  */
@@ -17,11 +17,14 @@ public enum MsgType {
     REJECT("reject"),
     META("meta"),
     BROADCAST("broadcast"),
+    /** v2: a compact summary of the sender's links (issue #14). */
+    LINKS("links"),
     UNKNOWN("unknown");
 
     private static final Map<String, MsgType> BY_LABEL = Map.of(
             "hello", HELLO, "ping", PING, "pong", PONG, "getaddr", GETADDR,
-            "addr", ADDR, "bye", BYE, "reject", REJECT, "meta", META, "broadcast", BROADCAST);
+            "addr", ADDR, "bye", BYE, "reject", REJECT, "meta", META, "broadcast", BROADCAST,
+            "links", LINKS);
 
     private final String label;
 

@@ -99,6 +99,23 @@ final class FakePeer implements AutoCloseable {
         throw new AssertionError("no " + msgtype + " among 100 lines");
     }
 
+    /** Every line that arrives until none has for {@code quietMillis}, or the node closes the connection. */
+    java.util.List<String> drain(int quietMillis) throws IOException {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        socket.setSoTimeout(quietMillis);
+        try {
+            String line;
+            while ((line = in.readLine()) != null) {
+                lines.add(line);
+            }
+        } catch (SocketTimeoutException e) {
+            // quiet for quietMillis: done
+        } finally {
+            socket.setSoTimeout(10_000);
+        }
+        return lines;
+    }
+
     /** Reads until the node closes the connection; true if it did within 10 s. */
     boolean closedByNode() throws IOException {
         try {

@@ -31,32 +31,35 @@ public final class SimMain {
         int maxPeers = intArg(args, "--max-peers", 64);
         long seed = intArg(args, "--seed", 1);
         int spreadMillis = intArg(args, "--spread-ms", 1000);
+        // Today's default unless given: at 10,000 nodes a node then holds 1,000 of the DNS answer's addresses.
+        int maxKnown = intArg(args, "--max-known", io.peermesh.node.config.NodeConfig.builder().build().maxKnownAddresses());
         QUIET.setLevel(Level.SEVERE); // a 1,000-node run would log 1.5 million lines
-        Report r = run(nodes, seconds, maxPeers, seed, Duration.ofMillis(spreadMillis));
+        Report r = run(nodes, seconds, maxPeers, maxKnown, seed, Duration.ofMillis(spreadMillis));
         System.out.println(r);
     }
 
     public record Report(int nodes, int maxPeers, long seed, int virtualSeconds, double wallSeconds, long events,
             double readyAllAtSeconds, int minPeers, double meanPeers, int maxPeersSeen, int minKnown, double meanKnown,
-            long pairsNeverKnown, long traceHash) {
+            long pairsNeverKnown, long nodesKnownByNone, long traceHash) {
         @Override
         public String toString() {
             return String.format("nodes %d, max-peers %d, seed %d: %d virtual s in %.1f wall s (%.1f virtual s per wall s),"
                     + " %d events (%.0f per wall s)%n  every node ready at %s; peers per node min %d / mean %.1f / max %d;"
-                    + " addresses known per node min %d / mean %.1f; pairs where neither knows the other's address: %d%n"
+                    + " addresses known per node min %d / mean %.1f; pairs where neither knows the other's address: %d;"
+                    + " nodes whose address no other node holds: %d%n"
                     + "  trace %016x (replay: --seed %d)",
                     nodes, maxPeers, seed, virtualSeconds, wallSeconds, virtualSeconds / wallSeconds, events,
                     events / wallSeconds, readyAllAtSeconds < 0 ? "never" : String.format("%.1f s", readyAllAtSeconds),
-                    minPeers, meanPeers, maxPeersSeen, minKnown, meanKnown, pairsNeverKnown, traceHash, seed);
+                    minPeers, meanPeers, maxPeersSeen, minKnown, meanKnown, pairsNeverKnown, nodesKnownByNone, traceHash, seed);
         }
     }
 
-    public static Report run(int n, int seconds, int maxPeers, long seed, Duration spread) {
+    public static Report run(int n, int seconds, int maxPeers, int maxKnown, long seed, Duration spread) {
         long wall = System.nanoTime();
         SimCluster c = new SimCluster(seed);
         // Caps sized for the run: a full mesh of 1,000 needs 999 inbound slots, more than the default 256.
         int inbound = Math.max(io.peermesh.node.config.LimitsConfig.DEFAULTS.maxInbound(), maxPeers + 10);
-        c.startAll(n, spread, b -> b.maxPeers(maxPeers).maxKnownAddresses(Math.max(1000, n + 10))
+        c.startAll(n, spread, b -> b.maxPeers(maxPeers).maxKnownAddresses(maxKnown)
                 .limits(io.peermesh.node.config.LimitsConfig.DEFAULTS.withInbound(inbound, 32).withPendingHandshakes(Math.max(64, maxPeers))));
         double readyAt = -1;
         for (int s = 1; s <= seconds; s++) {
@@ -68,19 +71,20 @@ public final class SimMain {
         double wallSeconds = (System.nanoTime() - wall) / 1e9;
         int[] peers = c.nodes().stream().mapToInt(SimNode::peerCount).toArray();
         int[] known = c.nodes().stream().mapToInt(x -> x.node().knownAddresses()).toArray();
-        long never = pairsNeverKnown(c);
+        long[] knowledge = knowledge(c);
         return new Report(n, maxPeers, seed, seconds, wallSeconds, c.sim().eventsExecuted(), readyAt,
                 Arrays.stream(peers).min().orElse(0), Arrays.stream(peers).average().orElse(0),
                 Arrays.stream(peers).max().orElse(0), Arrays.stream(known).min().orElse(0),
-                Arrays.stream(known).average().orElse(0), never, c.sim().traceHash());
+                Arrays.stream(known).average().orElse(0), knowledge[0], knowledge[1], c.sim().traceHash());
     }
 
     /**
      * Who could ever find whom: a node knows an address if it is one of its dial targets or a
      * peer's listen address. Counts the pairs of nodes where neither knows the other's address: one
-     * bit set per node (10,000 nodes: 12.5 MB, 10^8 pairs in well under a second).
+     * bit set per node (10,000 nodes: 12.5 MB, 10^8 pairs in well under a second). Returns that
+     * count and the number of nodes whose address no other node holds.
      */
-    static long pairsNeverKnown(SimCluster c) {
+    static long[] knowledge(SimCluster c) {
         List<SimNode> all = c.nodes();
         Map<String, Integer> index = new HashMap<>();
         for (int i = 0; i < all.size(); i++) {
@@ -104,6 +108,10 @@ public final class SimMain {
             }
         }
         long never = 0;
+        BitSet knownBySomeone = new BitSet(all.size());
+        for (BitSet k : knows) {
+            knownBySomeone.or(k);
+        }
         for (int a = 0; a < all.size(); a++) {
             for (int b = a + 1; b < all.size(); b++) {
                 if (!knows[a].get(b) && !knows[b].get(a)) {
@@ -111,7 +119,7 @@ public final class SimMain {
                 }
             }
         }
-        return never;
+        return new long[] {never, all.size() - knownBySomeone.cardinality()};
     }
 
     private static int intArg(String[] args, String name, int dflt) {

@@ -78,7 +78,11 @@ class MessageCodecTest {
                 new Message.Meta(9, Metadata.EMPTY, null),
                 new Message.Broadcast(ID, 1, "cache/invalidate", "{\"keys\":[1,2,\"x\"]}", 1_700_000_000_000L),
                 new Message.Broadcast(ID2, 42, "config.reload", "\"a string \\u00e9\"", 0),
-                new Message.Broadcast(ID2, 43, "n", "null", 5));
+                new Message.Broadcast(ID2, 43, "n", "null", 5),
+                new Message.Links(1, List.of(), 0),
+                new Message.Links(12, List.of(new Message.LinkEntry(ID, "10.0.0.7:5999", LinkState.UP, 1.25, 0.5),
+                        new Message.LinkEntry(ID2, null, LinkState.ONE_WAY, 0.0, 1.0),
+                        new Message.LinkEntry(null, "[::1]:5999", LinkState.TLS, null, null)), 0));
     }
 
     @ParameterizedTest

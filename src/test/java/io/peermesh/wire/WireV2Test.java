@@ -103,4 +103,74 @@ class WireV2Test {
         }
         assertInstanceOf(Metadata.TooLarge.class, assertThrows(IllegalArgumentException.class, () -> Metadata.of(big)));
     }
+
+    // ---------------------------------------------------------------- links (issue #14)
+
+    private static final String OTHER = "9a41c0de-0000-4000-8000-00000000beef";
+
+    @Test
+    void aLinksSummaryRoundTrips() throws ProtocolViolation {
+        Message.Links m = new Message.Links(7, java.util.List.of(
+                new Message.LinkEntry(ID, "10.0.0.5:5999", LinkState.UP, 0.4321, 0.0),
+                new Message.LinkEntry(null, "10.0.0.9:5999", LinkState.REFUSED, null, null)), 0);
+        String line = MessageCodec.encode(m).toString();
+        assertEquals("{\"msgtype\":\"links\",\"seq\":7,\"links\":[{\"state\":\"up\",\"nodeid\":\"" + ID
+                + "\",\"addr\":\"10.0.0.5:5999\",\"rtt\":0.432,\"loss\":0.0},{\"state\":\"refused\",\"addr\":\"10.0.0.9:5999\"}]}\n", line);
+        Message.Links back = (Message.Links) decode(line.trim());
+        assertEquals(7, back.seq());
+        assertEquals(0, back.invalidEntries());
+        assertEquals(new Message.LinkEntry(ID, "10.0.0.5:5999", LinkState.UP, 0.432, 0.0), back.links().get(0));
+        assertEquals(new Message.LinkEntry(null, "10.0.0.9:5999", LinkState.REFUSED, null, null), back.links().get(1));
+    }
+
+    @Test
+    void aLinksSummaryWithoutSeqOrArrayIsAProtocolError() {
+        for (String bad : new String[] {
+                "{\"msgtype\":\"links\",\"links\":[]}",
+                "{\"msgtype\":\"links\",\"seq\":0,\"links\":[]}",
+                "{\"msgtype\":\"links\",\"seq\":\"1\",\"links\":[]}",
+                "{\"msgtype\":\"links\",\"seq\":1}",
+                "{\"msgtype\":\"links\",\"seq\":1,\"links\":{}}",
+                "{\"msgtype\":\"links\",\"seq\":1,\"links\":\"up\"}"}) {
+            ProtocolViolation v = assertThrows(ProtocolViolation.class, () -> decode(bad), bad);
+            assertEquals(ProtocolError.INVALID_MESSAGE, v.error(), bad);
+            assertTrue(v.getMessage().startsWith("links "), v.getMessage());
+        }
+    }
+
+    @Test
+    void badLinkEntriesAreDroppedAndCountedNotTheConnection() throws ProtocolViolation {
+        String[] bad = {"1", "[]", "{}", "{\"state\":\"up\"}", "{\"nodeid\":\"" + OTHER + "\"}",
+                "{\"nodeid\":\"not-a-uuid\",\"state\":\"up\"}", "{\"addr\":\"nohost\",\"state\":\"refused\"}",
+                "{\"nodeid\":\"" + OTHER + "\",\"state\":\"sideways\"}", "{\"nodeid\":\"" + OTHER + "\",\"state\":1}",
+                "{\"nodeid\":\"" + OTHER + "\",\"state\":\"up\",\"rtt\":-1}",
+                "{\"nodeid\":\"" + OTHER + "\",\"state\":\"up\",\"rtt\":\"1\"}",
+                "{\"nodeid\":\"" + OTHER + "\",\"state\":\"up\",\"rtt\":1e9}",
+                "{\"nodeid\":\"" + OTHER + "\",\"state\":\"up\",\"loss\":1.5}",
+                "{\"nodeid\":{\"a\":1},\"state\":\"up\"}"};
+        String good = "{\"nodeid\":\"" + OTHER + "\",\"state\":\"up\",\"rtt\":2,\"loss\":1,\"future\":[1,2]}";
+        Message.Links m = (Message.Links) decode("{\"msgtype\":\"links\",\"seq\":3,\"links\":[" + String.join(",", bad)
+                + "," + good + "]}");
+        assertEquals(bad.length, m.invalidEntries());
+        assertEquals(java.util.List.of(new Message.LinkEntry(OTHER, null, LinkState.UP, 2.0, 1.0)), m.links());
+    }
+
+    @Test
+    void entriesBeyondTheBoundAreDroppedAndCounted() throws ProtocolViolation {
+        StringBuilder b = new StringBuilder("{\"msgtype\":\"links\",\"seq\":1,\"links\":[");
+        int n = MessageCodec.MAX_LINK_ENTRIES + 5;
+        for (int i = 0; i < n; i++) {
+            b.append(i == 0 ? "" : ",").append("{\"addr\":\"10.0.0.1:").append(1000 + i).append("\",\"state\":\"timeout\"}");
+        }
+        Message.Links m = (Message.Links) decode(b.append("]}").toString());
+        assertEquals(MessageCodec.MAX_LINK_ENTRIES, m.links().size());
+        assertEquals(5, m.invalidEntries());
+    }
+
+    @Test
+    void aTruncatedLinksLineIsInvalidJson() {
+        ProtocolViolation v = assertThrows(ProtocolViolation.class,
+                () -> decode("{\"msgtype\":\"links\",\"seq\":1,\"links\":[{\"nodeid\":\"" + OTHER + "\",\"state\""));
+        assertEquals(ProtocolError.INVALID_JSON, v.error());
+    }
 }

@@ -30,6 +30,10 @@ public final class Defaults {
     public static final String MIN_PEERS = "1";
     public static final String MAX_PEERS = "64";
     public static final String MAX_KNOWN_ADDRESSES = "1000";
+    /** Issue #14: a summary of this node's links to its peers at least this often. */
+    public static final String LINK_SUMMARY_INTERVAL = "5s";
+    /** Issue #14: nodes started beside the application's in dev mode (only there) so it has a mesh to show. */
+    public static final String DEV_COMPANIONS = "2";
 
     public static final String DISCOVERY_DNS_INTERVAL = "5s";
     public static final String DISCOVERY_RESOLV_CONF = "/etc/resolv.conf";

@@ -36,6 +36,8 @@ import java.util.regex.Pattern;
  * @param tls              mutual TLS on the peer port; null for plain TCP
  * @param metadata         string pairs announced with the node ({@code p2p.metadata.*})
  * @param broadcast        broadcast limits ({@code p2p.broadcast.*})
+ * @param linkSummaryInterval longest time between two {@code links} summaries sent to the peers
+ *                         ({@code p2p.link-summary-interval}; a change is sent sooner, see LinkSummaries)
  * @param pingFollowUp     true: each round's pong is answered with a second ping whose round trip
  *                         is the sample (see PingTracker); false: every ping's round trip is one
  */
@@ -61,7 +63,8 @@ public record NodeConfig(
         PeerTls tls,
         Metadata metadata,
         BroadcastConfig broadcast,
-        boolean pingFollowUp) {
+        boolean pingFollowUp,
+        Duration linkSummaryInterval) {
 
     public static final int PROTOCOL_VERSION = 2;
     public static final int DEFAULT_PORT = Defaults.integer(Defaults.PORT);
@@ -82,7 +85,8 @@ public record NodeConfig(
                 .connectTimeout(connectTimeout).dialBackoff(dialBackoffMin, dialBackoffMax)
                 .maxFrameBytes(maxFrameBytes).minPeers(minPeers).internalPingTimer(internalPingTimer)
                 .maxPeers(maxPeers).maxKnownAddresses(maxKnownAddresses).discovery(discovery).limits(limits).tls(tls)
-                .metadata(metadata).broadcast(broadcast).pingFollowUp(pingFollowUp);
+                .metadata(metadata).broadcast(broadcast).pingFollowUp(pingFollowUp)
+                .linkSummaryInterval(linkSummaryInterval);
     }
 
     /** Mutable builder with the documented defaults: those of {@link Defaults}, which P2pConfig declares too. */
@@ -109,6 +113,7 @@ public record NodeConfig(
         private PeerTls tls;
         private Metadata metadata = Metadata.EMPTY;
         private BroadcastConfig broadcast = BroadcastConfig.DEFAULTS;
+        private Duration linkSummaryInterval = Defaults.duration(Defaults.LINK_SUMMARY_INTERVAL);
 
         public Builder host(String v) { host = v; return this; }
         public Builder port(int v) { port = v; return this; }
@@ -134,6 +139,8 @@ public record NodeConfig(
         /** Pairs announced with the node ({@code p2p.metadata.*}); checked when set. */
         public Builder metadata(Metadata v) { metadata = v; return this; }
         public Builder broadcast(BroadcastConfig v) { broadcast = v; return this; }
+        /** Longest time between two link summaries to the peers (issue #14; a change goes sooner). */
+        public Builder linkSummaryInterval(Duration v) { linkSummaryInterval = v; return this; }
 
         /** Validates and builds; throws {@link IllegalArgumentException} saying what to change. */
         public NodeConfig build() {
@@ -153,6 +160,7 @@ public record NodeConfig(
             positive(problems, "p2p.connect-timeout", connectTimeout, Duration.ofMillis(10));
             positive(problems, "p2p.dial-backoff-min", dialBackoffMin, Duration.ofMillis(1));
             positive(problems, "p2p.dial-backoff-max", dialBackoffMax, Duration.ofMillis(1));
+            positive(problems, "p2p.link-summary-interval", linkSummaryInterval, Duration.ofSeconds(1));
             if (pingInterval != null && pingTimeout != null && pingTimeout.compareTo(pingInterval) <= 0) {
                 problems.add("p2p.ping-timeout (" + pingTimeout + ") must be longer than p2p.ping-interval ("
                         + pingInterval + "), or every peer would time out between two pings");
@@ -200,7 +208,8 @@ public record NodeConfig(
             return new NodeConfig(host, port, advertise, bootstrap, network, pingInterval, pingTimeout,
                     handshakeTimeout, connectTimeout, dialBackoffMin, dialBackoffMax, maxFrameBytes, minPeers,
                     internalPingTimer, maxPeers, maxKnownAddresses, discovery, limits, tls,
-                    metadata == null ? Metadata.EMPTY : metadata, broadcast.fittedTo(maxFrameBytes), pingFollowUp);
+                    metadata == null ? Metadata.EMPTY : metadata, broadcast.fittedTo(maxFrameBytes), pingFollowUp,
+                    linkSummaryInterval);
         }
 
         private static void positive(List<String> problems, String key, Duration d, Duration min) {
