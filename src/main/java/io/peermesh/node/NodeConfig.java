@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  * @param maxFrameBytes    longest accepted line, without its newline
  * @param minPeers         handshaked peers needed to be ready
  * @param internalPingTimer true: the node schedules its own pings; false: an external scheduler
- *                         calls {@link PeerNode#pingRound()} (the Quarkus {@code @Scheduled} bean)
+ *                         calls {@link PeerNode#pingRound()} (the service's Vert.x timer)
  * @param maxPeers         most peers (inbound + outbound); learned addresses beyond wait for a slot
  * @param maxKnownAddresses most addresses remembered for dialling
  * @param discovery        DNS discovery and peer exchange settings

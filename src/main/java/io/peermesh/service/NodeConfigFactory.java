@@ -19,7 +19,7 @@ import java.util.Optional;
 /** Turns the Quarkus {@link P2pConfig} into the core's {@link NodeConfig}, failing with what to change. */
 final class NodeConfigFactory {
 
-    /** The {@code @Scheduled} ping bean cannot fire more often than this. */
+    /** Pings more often than this per peer are not supported (the ping timeout and the RTT figures assume it). */
     static final Duration MIN_SCHEDULED_INTERVAL = Duration.ofSeconds(1);
 
     private NodeConfigFactory() {
@@ -70,7 +70,7 @@ final class NodeConfigFactory {
             problems.add("p2p.rtt-warmup must be 0 (no warm-up) to 1000000 round trips, was " + c.rttWarmup());
         }
         if (c.pingInterval().compareTo(MIN_SCHEDULED_INTERVAL) < 0) {
-            problems.add("p2p.ping-interval must be at least 1s (the scheduler's granularity), was " + c.pingInterval());
+            problems.add("p2p.ping-interval must be at least 1s, was " + c.pingInterval());
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Invalid peermesh configuration: " + String.join("; ", problems));
@@ -89,7 +89,7 @@ final class NodeConfigFactory {
                 .discovery(new DiscoveryConfig(c.discovery().dns().map(String::trim).filter(s -> !s.isEmpty()).orElse(null),
                         c.discovery().dnsInterval(), dnsServers, c.discovery().resolvConf(), c.discovery().dnsTimeout(),
                         c.discovery().getaddrInterval(), c.discovery().addrRate(), c.discovery().addrBurst()))
-                .internalPingTimer(false) // PingScheduler drives the pings
+                .internalPingTimer(false) // PeerService's timer drives the pings, at the node's phase
                 .tls(tls)
                 .metadata(metadata)
                 .broadcast(new BroadcastConfig(c.broadcast().maxPayloadBytes(), c.broadcast().publishRate(),

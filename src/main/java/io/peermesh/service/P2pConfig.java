@@ -36,7 +36,7 @@ public interface P2pConfig {
     @WithDefault(Defaults.NETWORK)
     String network();
 
-    /** Time between pings to each peer (at least 1s: the Quarkus scheduler's granularity). */
+    /** Time between pings to each peer (at least 1s). */
     @WithDefault(Defaults.PING_INTERVAL)
     Duration pingInterval();
 

@@ -37,6 +37,8 @@ public class PeerService {
     private final TlsConfigurationRegistry tlsRegistry;
 
     private volatile PeerNode node;
+    /** The Vert.x periodic timer that starts each ping round; -1 when none. */
+    private volatile long pingTimer = -1;
     private MicrometerNodeObserver metrics;
     private volatile RttWarmup warmup;
 
@@ -64,12 +66,23 @@ public class PeerService {
         }
         metrics.bindGauges(created);
         node = created;
+        // One tick per p2p.ping-interval, the first one interval after start; each tick's round runs at
+        // the node's own phase of the interval (PeerNode#pingRoundAtPhase). A Vert.x timer, not the
+        // Quarkus scheduler: that extension's classes, its thread and its wake-up every second were
+        // start and idle cost for one timer (README "Start-up profile", issue #15).
+        pingTimer = vertx.setPeriodic(config.pingInterval().toMillis(), config.pingInterval().toMillis(),
+                id -> pingRound());
         if (p2p.rttWarmup() > 0) {
             warmUp(config, p2p.rttWarmup(), created);
         }
     }
 
     void onStop(@Observes ShutdownEvent event) throws InterruptedException {
+        long timer = pingTimer;
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+            pingTimer = -1;
+        }
         stopWarmup();
         PeerNode running = node;
         if (running == null) {
@@ -119,8 +132,8 @@ public class PeerService {
     }
 
     /**
-     * Sends a ping round at the node's phase of the interval (the scheduler fires on the wall
-     * clock's second, on every node alike); no-op before start and after stop.
+     * Sends a ping round at the node's phase of the interval (the timer's ticks come at the same
+     * moments on nodes started together); no-op before start and after stop.
      */
     public void pingRound() {
         PeerNode running = node;
