@@ -15,7 +15,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A peermesh node as the README runs it ({@code java -XX:SharedArchiveFile=app-cds.jsa -XX:+UseSerialGC
- * -XX:TieredStopAtLevel=1 -Xmn8m -Dp2p.* -jar quarkus-run.jar} in target/quarkus-app, {@link StartBench#DEPLOYED_FLAGS},
+ * -XX:TieredStopAtLevel=1 -Xmn8m -XX:ArchiveRelocationMode=0 ... -Dp2p.* -jar quarkus-run.jar} in target/quarkus-app, {@link StartBench#DEPLOYED_FLAGS},
  * {@link StartBench#nodeProperties}); its view is what {@code GET /peers} lists plus its own
  * {@code nodeid} from {@code GET /node}, asked for when the bench polls (every 100 ms while it waits
  * for a view, never during the idle-CPU window). Joined means {@code /q/health/ready} UP, polled every

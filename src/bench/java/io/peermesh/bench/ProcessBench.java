@@ -163,7 +163,7 @@ final class ProcessBench {
     private String notes(List<String> skipped) {
         StringBuilder b = new StringBuilder();
         b.append("Ratios: competitor / peermesh from the same run (above 1: more time, CPU or memory than peermesh). ")
-                .append("peermesh runs as the README runs it (java -XX:SharedArchiveFile=app-cds.jsa -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmn8m -jar ")
+                .append("peermesh runs as the README runs it (java -XX:SharedArchiveFile=app-cds.jsa -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmn8m -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -jar ")
                 .append("quarkus-run.jar); each competitor member is a main of ours with plain `java -cp` and no JVM flags ")
                 .append("(the JDK's default collector, G1 here). Tuned: JGroups FD_ALL3 interval 2 s / timeout 6 s, Hazelcast ")
                 .append("heartbeat 2 s / max no heartbeat 6 s. Bounds: ").append(allAtOnceBound.toSeconds()).append(" s (all at once), ")

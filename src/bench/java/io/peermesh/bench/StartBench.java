@@ -40,7 +40,7 @@ final class StartBench {
      * The JVM flags of the deployed command line. AppCDS archive written by the build's training run
      * (CdsTraining); the serial collector for a heap of a few hundred MiB on one or two cores.
      */
-    static final List<String> DEPLOYED_FLAGS = List.of("-XX:SharedArchiveFile=app-cds.jsa", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmn8m");
+    static final List<String> DEPLOYED_FLAGS = List.of("-XX:SharedArchiveFile=app-cds.jsa", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmn8m", "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0");
 
     private static final Pattern STARTED = Pattern.compile("started in ([0-9.]+)s");
 

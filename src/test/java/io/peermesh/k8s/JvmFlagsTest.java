@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 class JvmFlagsTest {
 
     /** The flags of a local run, in target/quarkus-app (the archive names the jar relative to it). */
-    static final List<String> LOCAL = List.of("-XX:SharedArchiveFile=app-cds.jsa", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmn8m");
+    static final List<String> LOCAL = List.of("-XX:SharedArchiveFile=app-cds.jsa", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmn8m",
+            "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0");
     static final Path DOCKERFILE = ManifestsTest.PROJECT.resolve("src/main/docker/Dockerfile.jvm");
 
     @Test
@@ -56,6 +57,10 @@ class JvmFlagsTest {
         assertTrue(dockerfile.contains("ENV GC_CONTAINER_OPTIONS=\"-XX:+UseSerialGC\""), "Dockerfile: serial GC");
         assertTrue(imageJavaOptsAppend().contains("-XX:TieredStopAtLevel=1"), "Dockerfile: C1 only, as the README's run");
         assertTrue(imageJavaOptsAppend().contains("-Xmn8m"), "Dockerfile: the young generation of the README's run");
+        List<String> opts = imageJavaOptsAppend();
+        int unlock = opts.indexOf("-XX:+UnlockDiagnosticVMOptions");
+        assertTrue(unlock >= 0 && unlock < opts.indexOf("-XX:ArchiveRelocationMode=0"),
+                "Dockerfile: the archives mapped at their base address (a diagnostic flag, after its unlock), as the README's run");
         assertTrue(!dockerfile.contains("target/quarkus-app/*.jsa") && !dockerfile.contains("app-cds.jsa /deployments"),
                 "Dockerfile: the build machine's archive is not copied (it fits another JVM)");
     }
