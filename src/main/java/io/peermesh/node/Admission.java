@@ -19,10 +19,6 @@ record Admission(Verdict verdict, PeerConnection replaces, PeerConnection evicts
     /** What becomes of the connection: registered, held as a crossing dial, or refused. */
     enum Verdict { ACCEPT, PARK, REFUSE }
 
-    boolean accepted() {
-        return verdict == Verdict.ACCEPT;
-    }
-
     static Admission accept() {
         return new Admission(Verdict.ACCEPT, null, null, null, HandshakeResult.OK, null, List.of());
     }

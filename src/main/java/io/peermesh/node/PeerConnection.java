@@ -294,7 +294,6 @@ public final class PeerConnection implements Eviction.Candidate, Link.Handler, C
     public boolean peerSaidBye() { return cause != null && cause.kind() == CloseCause.Kind.PEER_BYE; }
     /** True once the peer closed this connection (without bye) or refused it as a duplicate. */
     boolean droppedByPeer() { return cause != null && cause.droppedByPeer(); }
-    boolean parked() { return state == ConnectionState.PARKED; }
     /** The state it was in when it closed; null while open. */
     ConnectionState closedFrom() { return closedFrom; }
     boolean verification() { return verification; }
